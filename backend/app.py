@@ -1,0 +1,79 @@
+"""The Litestar application factory for the product's JSON API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from litestar import Litestar, Router, get
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.db.session import create_db_engine, make_session_factory
+from backend.deps import DbSession
+from backend.errors import EXCEPTION_HANDLERS
+from backend.settings import Settings, load_settings
+from shared_types.health import Health
+
+API_VERSION = "0.1.0"
+
+
+def provide_db_session(state: State) -> Iterator[Session]:
+    """One session per request, committed when the handler returns normally."""
+    factory: sessionmaker[Session] = state.session_factory
+    with factory() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def provide_settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
+@get("/health", sync_to_thread=True)
+def health(db_session: DbSession) -> Health:
+    """Report whether the API and its database answer."""
+    db_session.execute(text("SELECT 1"))
+    return Health(status="ok", database=db_session.get_bind().dialect.name, version=API_VERSION)
+
+
+def _feature_routers() -> list[Any]:
+    """Collect every feature's route handlers; each feature adds its own line."""
+    handlers: list[Any] = [health]
+    return handlers
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the API for `settings` (the environment's when not given)."""
+    settings = settings or load_settings()
+    engine = create_db_engine(settings.database_url)
+    factory = make_session_factory(engine)
+
+    def dispose_engine() -> None:
+        engine.dispose()
+
+    api = Router(path="/api", route_handlers=_feature_routers())
+    return Litestar(
+        route_handlers=[api],
+        state=State({"settings": settings, "engine": engine, "session_factory": factory}),
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="Kivra i Lön API", version=API_VERSION, path="/api/schema"
+        ),
+        cors_config=CORSConfig(allow_origins=["*"], allow_headers=["*"]),
+        on_shutdown=[dispose_engine],
+        request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
+    )

@@ -1,0 +1,61 @@
+"""The `kivra-lon` command line: one group, a subcommand per job.
+
+Features register their own commands at the bottom of this module.
+"""
+
+from __future__ import annotations
+
+import click
+
+from backend.logging import configure_logging
+from backend.settings import Settings, load_settings
+
+
+class CliContext:
+    """What every subcommand gets: the process settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+
+pass_cli = click.make_pass_decorator(CliContext)
+
+
+@click.group()
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Kivra i Lön: send payslips to Kivra and Min lön."""
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    ctx.obj = CliContext(settings)
+
+
+@main.command()
+@pass_cli
+def migrate(cli: CliContext) -> None:
+    """Upgrade the database to the newest schema."""
+    from backend.db.migrate import upgrade
+
+    upgrade(cli.settings.database_url)
+    click.echo("Databasen är uppdaterad.")
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on.")
+@click.option("--port", type=int, default=None, help="Port to listen on.")
+@pass_cli
+def serve(cli: CliContext, host: str | None, port: int | None) -> None:
+    """Run the JSON API."""
+    import uvicorn
+
+    from backend.app import create_app
+
+    uvicorn.run(
+        create_app(cli.settings),
+        host=host or cli.settings.api_host,
+        port=port or cli.settings.api_port,
+        log_level="warning",
+    )
+
+
+# Feature commands.

@@ -1,0 +1,212 @@
+"""Application errors and their one mapping to HTTP problem details.
+
+Services raise `AppError` subclasses, never HTTP exceptions. Each error has a
+stable machine `code` and a message in Swedish and English; the handler picks
+the language from the request's `Accept-Language` (Swedish unless English is
+preferred) and answers with RFC 9457 problem details.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class AppError(Exception):
+    """Base of every error a service reports to a user."""
+
+    status_code: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+
+    def __init__(
+        self,
+        message_sv: str,
+        message_en: str,
+        *,
+        details: list[dict[str, Any]] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message_en)
+        self.message_sv = message_sv
+        self.message_en = message_en
+        self.details = details or []
+        self.extra = extra or {}
+
+    def message(self, language: str) -> str:
+        """Return the message in `language` ("sv" or "en")."""
+        return self.message_en if language == "en" else self.message_sv
+
+
+class InvalidInputError(AppError):
+    status_code = 422
+    code = "invalid_input"
+
+
+class NotFoundError(AppError):
+    status_code = 404
+    code = "not_found"
+
+
+class ConflictError(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class AuthenticationError(AppError):
+    status_code = 401
+    code = "not_authenticated"
+
+
+class ForbiddenError(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+class PayloadTooLargeError(AppError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UpstreamError(AppError):
+    """Kivra could not be reached or answered with an error we cannot fix here."""
+
+    status_code = 502
+    code = "kivra_unavailable"
+
+
+def request_language(request: Request[Any, Any, Any]) -> str:
+    """Pick "en" when the request prefers English, otherwise Swedish."""
+    header = request.headers.get("accept-language", "")
+    for part in header.split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("sv"):
+            return "sv"
+        if tag.startswith("en"):
+            return "en"
+    return "sv"
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    extra: dict[str, Any] | None = None,
+) -> Response[dict[str, Any]]:
+    """Build one RFC 9457 problem-details response."""
+    body: dict[str, Any] = {
+        "type": f"urn:kivra-lon:error:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": request.url.path,
+    }
+    if extra:
+        body.update(extra)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+_HTTP_MESSAGES: dict[int, tuple[str, str, str]] = {
+    400: ("bad_request", "Felaktig begäran.", "Bad request."),
+    401: ("not_authenticated", "Du behöver logga in.", "You need to sign in."),
+    403: ("forbidden", "Du har inte behörighet till detta.", "You are not allowed to do this."),
+    404: ("not_found", "Det du sökte finns inte.", "Not found."),
+    405: ("method_not_allowed", "Metoden stöds inte här.", "Method not allowed."),
+    413: ("payload_too_large", "Filen eller begäran är för stor.", "The file or request is too large."),
+}
+
+
+def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Response[Any]:
+    """Map an `AppError` to problem details in the user's language."""
+    lang = request_language(request)
+    extra = dict(exc.extra)
+    if exc.details:
+        extra["errors"] = exc.details
+    return problem_response(
+        request,
+        status=exc.status_code,
+        code=exc.code,
+        title=exc.message(lang),
+        detail=exc.message(lang),
+        extra=extra,
+    )
+
+
+def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Give Litestar's own HTTP errors the same shape and language as ours."""
+    lang = request_language(request)
+    status = exc.status_code
+    if isinstance(exc, ValidationException):
+        sv = "Uppgifterna i begäran är felaktiga."
+        en = "The request data is invalid."
+        extra = {"errors": exc.extra} if isinstance(exc.extra, list) else None
+        return problem_response(
+            request, status=400, code="invalid_request", title=sv if lang == "sv" else en,
+            detail=str(exc.detail) if lang == "en" else sv, extra=extra,
+        )
+    code, sv, en = _HTTP_MESSAGES.get(status, ("http_error", "Begäran kunde inte utföras.", "The request failed."))
+    if isinstance(exc, NotAuthorizedException):
+        code, sv, en = _HTTP_MESSAGES[401]
+    elif isinstance(exc, PermissionDeniedException):
+        code, sv, en = _HTTP_MESSAGES[403]
+    elif isinstance(exc, NotFoundException):
+        code, sv, en = _HTTP_MESSAGES[404]
+    message = en if lang == "en" else sv
+    return problem_response(request, status=status, code=code, title=message, detail=message)
+
+
+def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Log an unexpected error for operators and tell the user nothing internal."""
+    logger.exception("unexpected_error", extra={"path": request.url.path})
+    lang = request_language(request)
+    message = (
+        "An unexpected error occurred. Nothing was changed; try again."
+        if lang == "en"
+        else "Ett oväntat fel inträffade. Inget ändrades; försök igen."
+    )
+    return problem_response(
+        request,
+        status=HTTP_500_INTERNAL_SERVER_ERROR,
+        code="internal_error",
+        title=message,
+        detail=message,
+    )
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    AppError: app_error_handler,
+    HTTPException: http_exception_handler,
+    Exception: unexpected_error_handler,
+}
+
+__all__ = [
+    "PROBLEM_JSON",
+    "AppError",
+    "AuthenticationError",
+    "ConflictError",
+    "EXCEPTION_HANDLERS",
+    "ForbiddenError",
+    "InvalidInputError",
+    "MediaType",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "UpstreamError",
+    "request_language",
+]

@@ -1,0 +1,67 @@
+"""Process settings, built once from the environment.
+
+Nothing reads the environment at import time: callers ask `load_settings()`
+(cached) or build a `Settings` themselves, which is what the tests do.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything a process of the product can be configured with."""
+
+    database_url: str = f"sqlite:///{DEFAULT_DATA_DIR / 'kivra-lon.sqlite3'}"
+    # Kivra's sender API; the bundled emulator listens here by default.
+    kivra_base_url: str = "http://127.0.0.1:8765"
+    kivra_client_id: str = "kivra-lon-demo"
+    kivra_client_secret: str = "demo-secret"
+    kivra_timeout_seconds: float = 15.0
+    kivra_pool_size: int = 20
+    kivra_concurrency: int = 8
+    kivra_retry_attempts: int = 5
+    kivra_retry_max_wait_seconds: float = 60.0
+    api_host: str = "127.0.0.1"
+    api_port: int = 8080
+    # Where the frontend reaches the API.
+    api_url: str = "http://127.0.0.1:8080"
+    ui_port: int = 3000
+    redis_url: str | None = None
+    # Signs session tokens; the default is only good for local demos.
+    secret_key: str = "dev-only-change-me"
+    session_hours: int = 12
+    log_format: str = "text"
+    log_level: str = "INFO"
+    worker_id: str = ""
+    # Largest uploaded import file in bytes.
+    max_upload_bytes: int = 10 * 1024 * 1024
+
+
+_ENV_NAMES: dict[str, str] = {name.upper(): name for name in Settings.__struct_fields__}
+
+
+def settings_from_env(env: Mapping[str, str]) -> Settings:
+    """Build settings from a mapping of environment variables.
+
+    Raises:
+        ValueError: when a variable cannot be converted to its field's type.
+    """
+    raw = {_ENV_NAMES[key]: value for key, value in env.items() if key in _ENV_NAMES}
+    try:
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"invalid setting: {exc}") from exc
+
+
+@functools.cache
+def load_settings() -> Settings:
+    """Return the settings of this process, read from its environment once."""
+    return settings_from_env(os.environ)
