@@ -39,3 +39,6 @@ def migrated_database_url(database_url: str) -> str:
 
     upgrade(database_url)
     return database_url
+
+
+pytest_plugins = ["tests.emulator_fixtures", "tests.payroll_fixtures"]

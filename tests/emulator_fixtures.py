@@ -1,0 +1,1 @@
+"""Fixtures that run the Kivra emulator over real HTTP on 127.0.0.1."""

@@ -1,0 +1,1 @@
+"""Fixtures that run the product's API with companies, users and employees."""
