@@ -1,8 +1,9 @@
 """Imports every feature's models so that metadata and Alembic see all tables."""
 
-from backend.db.base import Base
-
 # Feature model modules register themselves on `Base.metadata` when imported.
 # Each feature adds its import here.
+from backend.auth import models as auth_models  # noqa: F401
+from backend.db.base import Base
+from backend.payroll import models as payroll_models  # noqa: F401
 
 __all__ = ["Base"]

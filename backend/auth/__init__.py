@@ -1,0 +1,1 @@
+"""Sign-in: users, password hashing, session tokens and role guards."""

@@ -1,0 +1,1 @@
+"""Payroll core: companies, employees, payroll runs, payslips and their documents."""
