@@ -4,6 +4,7 @@
 # Each feature adds its import here.
 from backend.auth import models as auth_models  # noqa: F401
 from backend.db.base import Base
+from backend.delivery import models as delivery_models  # noqa: F401
 from backend.payroll import models as payroll_models  # noqa: F401
 
 __all__ = ["Base"]
