@@ -1,0 +1,1 @@
+"""Activation of Min lön and Kivra: the agreement, its scopes and the send gate."""

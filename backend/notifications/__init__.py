@@ -1,0 +1,1 @@
+"""The notification centre: per-user notices of events in the product."""
