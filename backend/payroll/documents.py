@@ -30,6 +30,7 @@ from backend.payroll.documents_input import (
     PayslipDocumentInput,
     PayslipLine,
 )
+from backend.payroll.documents_pdf import render_pdf
 from backend.payroll.documents_salaryslip import build_salary_slip
 
 __all__ = [
@@ -44,4 +45,5 @@ __all__ = [
     "format_period_sv",
     "format_personnummer",
     "format_sek",
+    "render_pdf",
 ]

@@ -61,7 +61,15 @@ class EmployeeInfo(DocumentStruct, kw_only=True):
 
 
 class PayslipLine(DocumentStruct, kw_only=True):
-    """One row of the payslip: an earning, a deduction, a benefit or an absence."""
+    """One row of the payslip.
+
+    The kinds, as the payroll core computes them:
+    - `earning`: part of the gross pay (bruttolön), e.g. månadslön, övertid;
+    - `absence`: a frånvaroavdrag, also part of the gross pay, negative;
+    - `benefit`: a taxable benefit (förmån) at its value; it raises the tax
+      base but is not paid out;
+    - `deduction`: an avdrag efter skatt taken from the net pay, negative.
+    """
 
     kind: LineKind
     code: str
