@@ -24,6 +24,7 @@ from backend.payroll.documents_format import (
     format_personnummer,
     format_sek,
 )
+from backend.payroll.documents_html import render_html
 from backend.payroll.documents_input import (
     EmployeeInfo,
     EmployerInfo,
@@ -45,5 +46,6 @@ __all__ = [
     "format_period_sv",
     "format_personnummer",
     "format_sek",
+    "render_html",
     "render_pdf",
 ]
