@@ -1,0 +1,105 @@
+"""Kivra's sender API as a library: client, content bodies, identifiers, errors.
+
+This package imports nothing from the rest of the product; it is handed an
+`httpx.AsyncClient` and a `KivraClientConfig`. `backend.kivra_factory` builds
+both from the product's settings.
+"""
+
+from backend.kivra.client import KivraClient, KivraClientConfig
+from backend.kivra.content import (
+    MAX_CONTENT_BYTES,
+    build_content_body,
+    pdf_part,
+    salaryslip_content,
+    validate_content,
+    validate_salary_slip,
+)
+from backend.kivra.errors import (
+    RETRYABLE_ERRORS,
+    KivraApiError,
+    KivraAuthError,
+    KivraBadRequestError,
+    KivraConflictError,
+    KivraConnectError,
+    KivraDecodeError,
+    KivraError,
+    KivraForbiddenError,
+    KivraNotFoundError,
+    KivraPayloadTooLargeError,
+    KivraRateLimitedError,
+    KivraReadError,
+    KivraRequestTimeoutError,
+    KivraServerError,
+    KivraTimeoutError,
+    KivraTransportError,
+    KivraUnprocessableError,
+    KivraValidationError,
+    TenantOwnedElsewhereError,
+)
+from backend.kivra.identifiers import (
+    is_samordningsnummer,
+    normalise_ssn,
+    vat_number,
+)
+from backend.kivra.limits import RecipientRateLimiter
+from backend.kivra.models import (
+    CompanyContent,
+    CompanyInvoice,
+    ContentResult,
+    FilePart,
+    FlexibleOption,
+    PaymentMultipleOptions,
+    PaymentOption,
+    PaymentReference,
+    RequestAccess,
+    Tenant,
+    TenantCreated,
+    UserContent,
+)
+
+__all__ = [
+    "MAX_CONTENT_BYTES",
+    "RETRYABLE_ERRORS",
+    "CompanyContent",
+    "CompanyInvoice",
+    "ContentResult",
+    "FilePart",
+    "FlexibleOption",
+    "KivraApiError",
+    "KivraAuthError",
+    "KivraBadRequestError",
+    "KivraClient",
+    "KivraClientConfig",
+    "KivraConflictError",
+    "KivraConnectError",
+    "KivraDecodeError",
+    "KivraError",
+    "KivraForbiddenError",
+    "KivraNotFoundError",
+    "KivraPayloadTooLargeError",
+    "KivraRateLimitedError",
+    "KivraReadError",
+    "KivraRequestTimeoutError",
+    "KivraServerError",
+    "KivraTimeoutError",
+    "KivraTransportError",
+    "KivraUnprocessableError",
+    "KivraValidationError",
+    "PaymentMultipleOptions",
+    "PaymentOption",
+    "PaymentReference",
+    "RecipientRateLimiter",
+    "RequestAccess",
+    "Tenant",
+    "TenantCreated",
+    "TenantOwnedElsewhereError",
+    "UserContent",
+    "build_content_body",
+    "is_samordningsnummer",
+    "normalise_ssn",
+    "pdf_part",
+    "salaryslip_content",
+    "validate_content",
+    "validate_salary_slip",
+    "vat_number",
+]
