@@ -11,13 +11,13 @@ SendMode = Literal["now", "pay_date"]
 Channel = Literal["kivra", "min_lon"]
 
 
-class SendRequest(ApiStruct):
+class SendRequest(ApiStruct, kw_only=True):
     """`POST .../payroll-runs/{period}/send`: now, or held until the pay date."""
 
     mode: SendMode = "pay_date"
 
 
-class ForecastEntry(ApiStruct):
+class ForecastEntry(ApiStruct, kw_only=True):
     """Where one employee's payslip will go, and why."""
 
     employee_id: int
@@ -36,7 +36,7 @@ class ForecastEntry(ApiStruct):
     reachable: bool
 
 
-class Forecast(ApiStruct):
+class Forecast(ApiStruct, kw_only=True):
     """`GET .../payroll-runs/{period}/forecast`."""
 
     period: str
@@ -57,7 +57,7 @@ class Forecast(ApiStruct):
     entries: list[ForecastEntry]
 
 
-class SendJob(ApiStruct):
+class SendJob(ApiStruct, kw_only=True):
     """A send of a payroll run and its progress, counted per delivery state."""
 
     id: int
@@ -82,7 +82,7 @@ class SendJob(ApiStruct):
     created: bool = False
 
 
-class DeliveryRecord(ApiStruct):
+class DeliveryRecord(ApiStruct, kw_only=True):
     """One payslip on one channel and its outcome."""
 
     id: int
@@ -106,21 +106,21 @@ class DeliveryRecord(ApiStruct):
     finished_at: datetime | None
 
 
-class DeliveryList(ApiStruct):
+class DeliveryList(ApiStruct, kw_only=True):
     """`GET .../deliveries?period=`."""
 
     items: list[DeliveryRecord]
     page: Page
 
 
-class ResendResult(ApiStruct):
+class ResendResult(ApiStruct, kw_only=True):
     """`POST .../payroll-runs/{period}/resend-failed`."""
 
     requeued: int
     send_job: SendJob
 
 
-class MinLonPayslip(ApiStruct):
+class MinLonPayslip(ApiStruct, kw_only=True):
     """A payslip as the employee sees it in Min lön."""
 
     id: int
@@ -132,7 +132,7 @@ class MinLonPayslip(ApiStruct):
     net_pay: str
 
 
-class MinLonPayslipList(ApiStruct):
+class MinLonPayslipList(ApiStruct, kw_only=True):
     """`GET /api/me/payslips`, newest first."""
 
     items: list[MinLonPayslip]

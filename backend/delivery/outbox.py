@@ -1,0 +1,190 @@
+"""The outbox: every delivery row, with its frozen Kivra body, before any send.
+
+Rows for a whole run are written in one transaction, payslip by payslip, so
+only one PDF is in memory at a time. A Kivra delivery stores the exact bytes
+it will send; every attempt, also after a crash, sends those bytes again, so
+Kivra's duplicate control (production) recognises a repeat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.delivery.models import (
+    CHANNEL_KIVRA,
+    CHANNEL_MIN_LON,
+    FAILED,
+    HELD,
+    Delivery,
+    SendJob,
+)
+from backend.delivery.routing import Route
+from backend.kivra.content import build_content_body, salaryslip_content
+from backend.kivra.errors import KivraValidationError
+from backend.payroll.models import PayslipDocument
+
+# Long enough for a payslip to wait for someone who joins Kivra within a year
+# (Kivra's own payroll example uses 390 days).
+RETENTION_DAYS = 390
+FLUSH_EVERY = 50
+
+TOO_LARGE_SV = (
+    "Lönebeskedet blir cirka {size} kB att skicka, men Kivra tar emot högst 1 MB "
+    "per lönebesked. Gör PDF-filen mindre (t.ex. färre bilder) och skicka om."
+)
+TOO_LARGE_EN = (
+    "The payslip is about {size} kB to send, but Kivra accepts at most 1 MB per "
+    "payslip. Make the PDF smaller and resend."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPayslip:
+    """One payslip of the run and the route the rule chose for it."""
+
+    payslip_id: int
+    employee_id: int
+    personnummer: str
+    route: Route
+
+
+def payslip_subject(period: str) -> str:
+    """The inbox title: short and free of personal data."""
+    return f"Lönebesked {period}"
+
+
+def build_payslip_body(
+    *,
+    ssn: str,
+    period: str,
+    pay_date: date,
+    document: PayslipDocument,
+    retain: bool,
+) -> bytes:
+    """Encode the Kivra `salaryslip` content for one payslip, once.
+
+    Raises:
+        KivraValidationError: when Kivra would refuse it (schema, > 1 MB).
+    """
+    content = salaryslip_content(
+        ssn=ssn,
+        subject=payslip_subject(period),
+        generated_at=pay_date,
+        pdf=document.pdf,
+        html=document.html,
+        pdf_name=f"lonebesked-{period}.pdf",
+        salaryslip=json.loads(document.salary_slip),
+        retain=retain,
+        retention_time=str(RETENTION_DAYS),  # type: ignore[arg-type]
+    )
+    return build_content_body(content)
+
+
+def write_deliveries(
+    session: Session,
+    job: SendJob,
+    *,
+    period: str,
+    pay_date: date,
+    plan: list[PlannedPayslip],
+    now: datetime,
+) -> None:
+    """Insert the job's delivery rows; Kivra rows carry their frozen bodies."""
+    batch: list[Delivery] = []
+    for item in plan:
+        route = item.route
+        if not route.to_kivra:
+            batch.append(
+                Delivery(
+                    send_job_id=job.id,
+                    company_id=job.company_id,
+                    payslip_id=item.payslip_id,
+                    employee_id=item.employee_id,
+                    channel=CHANNEL_MIN_LON,
+                    reason=route.reason.value,
+                    state=HELD,
+                    next_attempt_at=job.release_at,
+                )
+            )
+        if route.to_kivra or route.retain_in_kivra:
+            batch.append(_kivra_delivery(session, job, item, period, pay_date, now=now))
+        if len(batch) >= FLUSH_EVERY:
+            _flush(session, batch)
+    _flush(session, batch)
+
+
+def _flush(session: Session, batch: list[Delivery]) -> None:
+    """Write a batch of rows and let their bodies go from memory."""
+    session.add_all(batch)
+    session.flush()
+    for delivery in batch:
+        session.expunge(delivery)
+    batch.clear()
+
+
+def _kivra_delivery(
+    session: Session,
+    job: SendJob,
+    item: PlannedPayslip,
+    period: str,
+    pay_date: date,
+    *,
+    now: datetime,
+) -> Delivery:
+    document = session.scalar(
+        select(PayslipDocument).where(PayslipDocument.payslip_id == item.payslip_id)
+    )
+    delivery = Delivery(
+        send_job_id=job.id,
+        company_id=job.company_id,
+        payslip_id=item.payslip_id,
+        employee_id=item.employee_id,
+        channel=CHANNEL_KIVRA,
+        reason=item.route.reason.value,
+        retain=item.route.retain_in_kivra,
+        state=HELD,
+        next_attempt_at=job.release_at,
+    )
+    if document is None:
+        delivery.state = FAILED
+        delivery.finished_at = now
+        delivery.error_code = "not_rendered"
+        delivery.error_sv = (
+            "Lönebeskedet saknar PDF; lönekörningen är inte färdigställd."
+        )
+        delivery.error_en = "The payslip has no PDF; the payroll run is not finalised."
+        return delivery
+    try:
+        body = build_payslip_body(
+            ssn=item.personnummer,
+            period=period,
+            pay_date=pay_date,
+            document=document,
+            retain=item.route.retain_in_kivra,
+        )
+    except KivraValidationError as exc:
+        delivery.state = FAILED
+        delivery.finished_at = now
+        if exc.field == "body":
+            # Kivra would refuse it (413/41300); say why now, without sending.
+            size_kb = (len(document.pdf) * 4 // 3 + 1023) // 1024
+            delivery.error_code = "41300"
+            delivery.error_sv = TOO_LARGE_SV.format(size=size_kb)
+            delivery.error_en = TOO_LARGE_EN.format(size=size_kb)
+        else:
+            delivery.error_code = "invalid_content"
+            delivery.error_sv = exc.message_sv
+            delivery.error_en = exc.message_en
+        return delivery
+    finally:
+        session.expunge(document)
+    delivery.body_size = len(body)
+    delivery.body_sha256 = hashlib.sha256(body).hexdigest()
+    delivery.body = body
+    return delivery
