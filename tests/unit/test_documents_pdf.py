@@ -1,0 +1,161 @@
+"""The PDF lönespecifikation: what it says, and that it is reproducible."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import msgspec
+import pytest
+from pypdf import PdfReader
+
+from backend.payroll.documents import (
+    PayslipDocumentInput,
+    PayslipLine,
+    format_amount,
+    render_pdf,
+)
+from backend.payroll.documents_sample import sample_payslip_input
+
+NBSP = "\u00a0"
+KIVRA_PDF_BUDGET = 700 * 1024
+
+
+@pytest.fixture(scope="module")
+def sample() -> PayslipDocumentInput:
+    return sample_payslip_input()
+
+
+@pytest.fixture(scope="module")
+def sample_pdf(sample: PayslipDocumentInput) -> bytes:
+    return render_pdf(sample)
+
+
+def _text(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    # Grouping spaces are no-break spaces; compare on plain spaces.
+    return "\n".join(page.extract_text() for page in reader.pages).replace(NBSP, " ")
+
+
+def test_render_pdf_is_a_pdf_within_kivras_budget(sample_pdf: bytes) -> None:
+    assert sample_pdf.startswith(b"%PDF-")
+    assert len(sample_pdf) < KIVRA_PDF_BUDGET
+    assert len(PdfReader(io.BytesIO(sample_pdf)).pages) == 1
+
+
+def test_render_pdf_twice_gives_identical_bytes(
+    sample: PayslipDocumentInput, sample_pdf: bytes
+) -> None:
+    again = render_pdf(
+        msgspec.convert(msgspec.to_builtins(sample), PayslipDocumentInput)
+    )
+    assert again == sample_pdf
+
+
+def test_render_pdf_changes_when_the_payslip_changes(
+    sample: PayslipDocumentInput, sample_pdf: bytes
+) -> None:
+    changed = msgspec.structs.replace(sample, net_pay=sample.net_pay + Decimal("0.01"))
+    assert render_pdf(changed) != sample_pdf
+
+
+def test_render_pdf_reads_like_a_swedish_payslip(
+    sample: PayslipDocumentInput, sample_pdf: bytes
+) -> None:
+    text = _text(sample_pdf)
+
+    for expected in [
+        "Lönespecifikation",
+        "Björkdalens Snickeri AB",
+        "Org.nr 556677-8899",
+        "Löneperiod: november 2026",
+        "Utbetalningsdag: 25 november 2026",
+        "Åsa Öberg",
+        "Personnummer",
+        "19121212-1212",
+        "Skattetabell",
+        "33, kolumn 1",
+        "Antal",
+        "À-pris",
+        "Belopp",
+        "Övertid enkel",
+        "312,00",
+        "1 248,00",
+        "Sjukavdrag dag 2–14",
+        "-2 544,80",
+        "Bruttolön",
+        "33 930,70 kr",
+        "Preliminär skatt",
+        "-9 871,00 kr",
+        "Att utbetala",
+        "23 639,70 kr",
+        "Hittills i år",
+        "372 846,20 kr",
+        "107 322,00 kr",
+        "Kvarvarande semesterdagar",
+        "18,50",
+    ]:
+        assert expected in text, expected
+    for line in sample.lines:
+        assert line.description in text
+        assert format_amount(line.amount).replace(NBSP, " ") in text
+
+
+def test_render_pdf_takes_its_dates_from_the_input(sample_pdf: bytes) -> None:
+    metadata = PdfReader(io.BytesIO(sample_pdf)).metadata
+    assert metadata is not None
+    assert metadata.creation_date == datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    assert metadata.title == "Lönespecifikation november 2026"
+
+
+def test_render_pdf_without_issue_time_uses_the_pay_date(
+    sample: PayslipDocumentInput,
+) -> None:
+    pdf = render_pdf(msgspec.structs.replace(sample, issued_at=None))
+    metadata = PdfReader(io.BytesIO(pdf)).metadata
+    assert metadata is not None
+    assert metadata.creation_date == datetime(2026, 11, 25, tzinfo=UTC)
+
+
+def test_render_pdf_masks_the_personnummer_for_protected_identity(
+    sample: PayslipDocumentInput,
+) -> None:
+    employee = msgspec.structs.replace(sample.employee, protected_identity=True)
+    text = _text(render_pdf(msgspec.structs.replace(sample, employee=employee)))
+    assert "19121212-****" in text
+    assert "1212121212" not in text.replace("-", "")
+
+
+def test_render_pdf_labels_a_samordningsnummer(sample: PayslipDocumentInput) -> None:
+    employee = msgspec.structs.replace(
+        sample.employee, personnummer="198506759821", id_kind="samordningsnummer"
+    )
+    text = _text(render_pdf(msgspec.structs.replace(sample, employee=employee)))
+    assert "Samordningsnummer" in text
+    assert "19850675-9821" in text
+
+
+def test_render_pdf_of_a_long_payslip_spans_pages_and_stays_small(
+    sample: PayslipDocumentInput,
+) -> None:
+    lines = tuple(
+        PayslipLine(
+            kind="earning",
+            code=f"{700 + n}",
+            description=f"Timlön projekt {n} & <övrigt>",
+            quantity=Decimal("7.5"),
+            unit="tim",
+            unit_price=Decimal("245.10"),
+            amount=Decimal("1838.25"),
+        )
+        for n in range(150)
+    )
+    pdf = render_pdf(msgspec.structs.replace(sample, lines=lines))
+    reader = PdfReader(io.BytesIO(pdf))
+
+    assert len(reader.pages) > 1
+    assert len(pdf) < KIVRA_PDF_BUDGET
+    text = _text(pdf)
+    assert "Timlön projekt 149 & <övrigt>" in text
+    assert "23 639,70 kr" in text
