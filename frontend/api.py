@@ -1,0 +1,211 @@
+"""The UI's one door to the JSON API: HTTP calls, decoding and error messages.
+
+No other UI module speaks HTTP. Every call takes the signed-in user's token and
+language, decodes the answer into the API contract's Structs (`shared_types`),
+and turns whatever goes wrong (problem details, an API that does not answer, an
+answer that does not decode) into an `ApiError` whose message a person can act
+on, in Swedish or English. Stack traces never reach the page.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, TypeVar
+
+import httpx
+import msgspec
+
+from frontend.settings import load_settings
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Messages for failures that carry no problem details of their own.
+_UNREACHABLE = (
+    "Tjänsten svarar inte just nu. Försök igen om en stund.",
+    "The service does not answer right now. Try again in a moment.",
+)
+_UNREADABLE = (
+    "Svaret från tjänsten gick inte att läsa. Försök igen; kvarstår felet, kontakta supporten.",
+    "The service's answer could not be read. Try again; if it persists, contact support.",
+)
+_FALLBACK_BY_STATUS: dict[int, tuple[str, str]] = {
+    401: ("Du behöver logga in igen.", "You need to sign in again."),
+    403: ("Du har inte behörighet till detta.", "You are not allowed to do this."),
+    404: ("Det du sökte finns inte.", "What you looked for does not exist."),
+    409: (
+        "Det gick inte just nu på grund av en konflikt.",
+        "That is not possible right now because of a conflict.",
+    ),
+}
+_FALLBACK_OTHER = (
+    "Något gick fel. Inget ändrades; försök igen.",
+    "Something went wrong. Nothing was changed; try again.",
+)
+
+
+class ApiError(Exception):
+    """A call to the API failed; `message` is ready to show to the user.
+
+    `status` is the HTTP status (0 when the API did not answer), `code` the
+    API's stable machine code, and `extra` the problem's further fields (for
+    example the activation offer that comes with `activation_required`).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        code: str,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.extra = extra or {}
+
+    @property
+    def needs_sign_in(self) -> bool:
+        """Whether the user's session has ended and they must sign in again."""
+        return self.status == 401
+
+
+class _Problem(msgspec.Struct):
+    """The fields of RFC 9457 problem details the UI reads."""
+
+    title: str = ""
+    detail: str = ""
+    code: str = ""
+    status: int = 0
+
+
+def _pick(messages: tuple[str, str], language: str) -> str:
+    return messages[1] if language == "en" else messages[0]
+
+
+def error_from_response(response: httpx.Response, language: str) -> ApiError:
+    """Turn an error response into an `ApiError` with a readable message."""
+    status = response.status_code
+    fallback = _pick(_FALLBACK_BY_STATUS.get(status, _FALLBACK_OTHER), language)
+    try:
+        body = msgspec.json.decode(response.content)
+    except msgspec.DecodeError:
+        return ApiError(fallback, status=status, code="http_error")
+    if not isinstance(body, dict):
+        return ApiError(fallback, status=status, code="http_error")
+    problem = msgspec.convert(body, _Problem, strict=False)
+    # The API answers in the language the request asked for; a 5xx message
+    # is already safe for users because the API never reveals internals.
+    message = problem.detail or problem.title or fallback
+    extra = {k: v for k, v in body.items() if k not in _Problem.__struct_fields__}
+    return ApiError(
+        message, status=status, code=problem.code or "http_error", extra=extra
+    )
+
+
+class ApiClient:
+    """Calls the API on behalf of one user.
+
+    Args:
+        token: the bearer token from sign-in; empty before signing in.
+        language: "sv" or "en"; the API answers errors in this language.
+        base_url: overrides the `API_URL` setting (tests pass their server).
+        transport: an httpx transport, for wire cases a real server cannot make.
+    """
+
+    def __init__(
+        self,
+        token: str = "",
+        language: str = "sv",
+        *,
+        base_url: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        settings = load_settings()
+        self.language = language
+        self._base_url = (base_url or settings.api_url).rstrip("/")
+        self._timeout = settings.api_timeout_seconds
+        self._transport = transport
+        self._headers = {
+            "Accept": "application/json",
+            "Accept-Language": "en" if language == "en" else "sv",
+        }
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        type_: type[T],
+        body: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> T:
+        """Send one request and decode a successful answer as `type_`.
+
+        Raises:
+            ApiError: for every failure, with a message for the user.
+        """
+        content = msgspec.json.encode(body) if body is not None else None
+        headers = dict(self._headers)
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+        try:
+            async with httpx.AsyncClient(
+                base_url=self._base_url,
+                timeout=self._timeout,
+                transport=self._transport,
+            ) as client:
+                response = await client.request(
+                    method, path, content=content, params=params, headers=headers
+                )
+        except httpx.TransportError as exc:
+            logger.warning(
+                "api_unreachable", extra={"path": path, "error": type(exc).__name__}
+            )
+            raise ApiError(
+                _pick(_UNREACHABLE, self.language), status=0, code="unreachable"
+            ) from exc
+        if response.status_code >= 400:
+            error = error_from_response(response, self.language)
+            logger.info(
+                "api_error",
+                extra={"path": path, "status": error.status, "code": error.code},
+            )
+            raise error
+        if type_ is type(None) or not response.content:
+            return None  # type: ignore[return-value]
+        try:
+            return msgspec.json.decode(response.content, type=type_)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            logger.error(
+                "api_answer_undecodable", extra={"path": path, "error": str(exc)}
+            )
+            raise ApiError(
+                _pick(_UNREADABLE, self.language),
+                status=response.status_code,
+                code="undecodable",
+            ) from exc
+
+    async def fetch_bytes(self, path: str) -> tuple[bytes, str]:
+        """Fetch a binary resource (a payslip PDF); return its bytes and media type."""
+        try:
+            async with httpx.AsyncClient(
+                base_url=self._base_url,
+                timeout=self._timeout,
+                transport=self._transport,
+            ) as client:
+                response = await client.get(path, headers=self._headers)
+        except httpx.TransportError as exc:
+            raise ApiError(
+                _pick(_UNREACHABLE, self.language), status=0, code="unreachable"
+            ) from exc
+        if response.status_code >= 400:
+            raise error_from_response(response, self.language)
+        return response.content, response.headers.get(
+            "content-type", "application/octet-stream"
+        )

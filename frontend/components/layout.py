@@ -1,0 +1,137 @@
+"""The frame around every signed-in page: header, navigation, language, bell."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from frontend.components.text import tr
+from frontend.state import SessionState
+
+
+def language_switch() -> rx.Component:
+    """Choose svenska or English; each option is labelled in its own language."""
+    return rx.segmented_control.root(
+        rx.segmented_control.item("svenska", value="sv"),
+        rx.segmented_control.item("English", value="en"),
+        value=SessionState.language,
+        on_change=SessionState.set_language,
+        size="1",
+        aria_label="Språk / Language",
+        id="language-switch",
+    )
+
+
+def notification_bell() -> rx.Component:
+    """The bell with the number of unread notifications."""
+    return rx.link(
+        rx.box(
+            rx.icon("bell", size=20),
+            rx.cond(
+                SessionState.unread_notifications > 0,
+                rx.badge(
+                    SessionState.unread_notifications,
+                    color_scheme="red",
+                    variant="solid",
+                    radius="full",
+                    position="absolute",
+                    top="-8px",
+                    right="-10px",
+                    id="notification-count",
+                ),
+            ),
+            position="relative",
+            display="inline-flex",
+        ),
+        href="/notiser",
+        aria_label=tr("Notiser", "Notifications"),
+        id="notification-bell",
+        color="inherit",
+    )
+
+
+def _nav_link(label_sv: str, label_en: str, href: str) -> rx.Component:
+    return rx.link(tr(label_sv, label_en), href=href, weight="medium", size="2")
+
+
+def header() -> rx.Component:
+    """The product name, navigation for staff, and the user's controls."""
+    return rx.box(
+        rx.flex(
+            rx.link(
+                rx.heading("Kivra i Lön", size="4"),
+                href="/",
+                color="inherit",
+                underline="none",
+            ),
+            rx.cond(
+                SessionState.is_staff,
+                rx.flex(
+                    _nav_link("Start", "Home", "/"),
+                    _nav_link("Fler lösningar", "More solutions", "/fler-losningar"),
+                    _nav_link("Status", "Status", "/kivra/status"),
+                    gap="4",
+                    wrap="wrap",
+                    as_="nav",
+                    aria_label=tr("Huvudmeny", "Main menu"),
+                ),
+            ),
+            rx.spacer(),
+            rx.flex(
+                language_switch(),
+                rx.cond(SessionState.signed_in, notification_bell()),
+                rx.cond(
+                    SessionState.signed_in,
+                    rx.flex(
+                        rx.text(SessionState.user_name, size="2", id="user-name"),
+                        rx.button(
+                            tr("Logga ut", "Sign out"),
+                            on_click=SessionState.sign_out,
+                            variant="soft",
+                            size="1",
+                        ),
+                        gap="2",
+                        align="center",
+                    ),
+                ),
+                gap="4",
+                align="center",
+                wrap="wrap",
+            ),
+            gap="4",
+            align="center",
+            wrap="wrap",
+            max_width="1100px",
+            margin_x="auto",
+            padding_x="4",
+            padding_y="3",
+        ),
+        as_="header",
+        border_bottom="1px solid var(--gray-a5)",
+        background="var(--color-panel-solid)",
+        width="100%",
+    )
+
+
+def page_frame(
+    *children: rx.Component, title_sv: str = "", title_en: str = ""
+) -> rx.Component:
+    """A signed-in page: the header above, the content in a readable column."""
+    heading = (
+        [rx.heading(tr(title_sv, title_en), size="6", margin_bottom="4", as_="h1")]
+        if title_sv
+        else []
+    )
+    return rx.box(
+        header(),
+        rx.box(
+            *heading,
+            *children,
+            as_="main",
+            max_width="1100px",
+            margin_x="auto",
+            padding="4",
+            width="100%",
+        ),
+        min_height="100vh",
+        lang=SessionState.language,
+    )
