@@ -59,3 +59,38 @@ def serve(cli: CliContext, host: str | None, port: int | None) -> None:
 
 
 # Feature commands.
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8765, show_default=True, help="Port to listen on.")
+@click.option("--client-id", default=None, help="Seeded client id (default: KIVRA_CLIENT_ID).")
+@click.option("--client-secret", default=None, help="Seeded client secret (default: KIVRA_CLIENT_SECRET).")
+@click.option(
+    "--mode",
+    type=click.Choice(["sandbox", "production"]),
+    default="sandbox",
+    show_default=True,
+    help="Production mode adds Kivra's duplicate control.",
+)
+@pass_cli
+def emulator(  # noqa: PLR0917 - click passes every option positionally
+    cli: CliContext,
+    host: str,
+    port: int,
+    client_id: str | None,
+    client_secret: str | None,
+    mode: str,
+) -> None:
+    """Run the local Kivra emulator (Kivra's sender API plus /_emulator/ controls)."""
+    import uvicorn
+
+    from backend.kivra_emulator import Mode, create_emulator_app
+
+    app = create_emulator_app(
+        client_id=client_id or cli.settings.kivra_client_id,
+        client_secret=client_secret or cli.settings.kivra_client_secret,
+        mode=Mode(mode),
+    )
+    click.echo(f"Kivra-emulatorn lyssnar på http://{host}:{port}")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,195 @@
+"""The emulator's application: Kivra's API, the operator API and the fault layer.
+
+`create_emulator_app()` returns an ASGI app. Around the Litestar app sits a
+thin ASGI layer that Kivra's real infrastructure would be: it stamps
+`x-correlation-id` on every answer and plays the operator's injected faults
+(delays, 5xx/429 answers, timeouts, responses lost after the work was done,
+tokens expiring under the client).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from litestar import Litestar, Request, Response
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+
+from backend.kivra_emulator.kivra_api import KIVRA_HANDLERS
+from backend.kivra_emulator.operator_api import OPERATOR_HANDLERS, PREFIX
+from backend.kivra_emulator.responses import (
+    KivraError,
+    error_body_bytes,
+    error_response,
+)
+from backend.kivra_emulator.state import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    Client,
+    EmulatorState,
+    Fault,
+    FaultKind,
+    Mode,
+)
+
+logger = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+# Litestar types its ASGI callable more narrowly than the generic protocol.
+ASGIApp = Any
+
+
+class LostResponseError(Exception):
+    """Raised after the work is done to drop the connection mid-response."""
+
+
+def _kivra_error_handler(_: Request[Any, Any, Any], exc: KivraError) -> Response[Any]:
+    return error_response(exc)
+
+
+def _http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    code = {404: 40400, 405: 40500, 413: 41300, 415: 41500}.get(exc.status_code, 40000)
+    return error_response(KivraError(code))
+
+
+def _unexpected_error_handler(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[Any]:
+    logger.exception("emulator_unexpected_error", extra={"path": request.url.path})
+    return error_response(KivraError(50000))
+
+
+class FaultLayer:
+    """ASGI middleware: correlation ids on every answer, and injected faults."""
+
+    def __init__(self, app: ASGIApp, state: EmulatorState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        correlation_id = uuid.uuid4().hex
+        stamped = _stamping(send, correlation_id)
+        path: str = scope["path"]
+        fault = None
+        if not path.startswith(PREFIX):
+            fault = self.state.take_fault(scope["method"], path)
+        if fault is None:
+            await self.app(scope, receive, stamped)
+            return
+        logger.info(
+            "emulator_fault",
+            extra={"kind": str(fault.kind), "path": path, "fault_id": fault.id},
+        )
+        await self._play(fault, scope, receive, stamped)
+
+    async def _play(
+        self, fault: Fault, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        match fault.kind:
+            case FaultKind.LATENCY:
+                await asyncio.sleep(fault.delay_seconds)
+                await self.app(scope, receive, send)
+            case FaultKind.ERROR:
+                status = fault.status or 500
+                await _send_error(send, status, status * 100)
+            case FaultKind.TIMEOUT:
+                await asyncio.sleep(fault.delay_seconds or 30.0)
+                await _send_error(send, 504, 50400)
+            case FaultKind.TOKEN_EXPIRED:
+                self._expire_presented_token(scope)
+                await self.app(scope, receive, send)
+            case FaultKind.LOST_RESPONSE:
+                await self._lose_response(fault, scope, receive, send)
+
+    def _expire_presented_token(self, scope: Scope) -> None:
+        headers = dict(scope.get("headers") or [])
+        value = headers.get(b"authorization", b"").decode("latin-1")
+        if value.lower().startswith("bearer "):
+            with self.state.lock:
+                token = self.state.tokens.get(value[7:].strip())
+                if token is not None:
+                    token.expires_at = self.state.now()
+
+    async def _lose_response(
+        self, fault: Fault, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        async def swallow(_: Message) -> None:
+            return None
+
+        # The work happens (the content is stored); only the answer is lost.
+        await self.app(scope, receive, swallow)
+        if fault.status:
+            await _send_error(send, fault.status, fault.status * 100)
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 201,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", b"4096"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": b"{", "more_body": True})
+        raise LostResponseError("connection dropped by an injected lost_response fault")
+
+
+def _stamping(send: Send, correlation_id: str) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers") or [])
+            headers.append((b"x-correlation-id", correlation_id.encode()))
+            message["headers"] = headers
+        await send(message)
+
+    return wrapped
+
+
+async def _send_error(send: Send, status: int, code: int) -> None:
+    body = error_body_bytes(code)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-error-code", str(code).encode()),
+    ]
+    if status == 429:
+        headers.append((b"retry-after", b"60"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_emulator_app(
+    *,
+    state: EmulatorState | None = None,
+    client_id: str | None = DEMO_CLIENT_ID,
+    client_secret: str = DEMO_CLIENT_SECRET,
+    mode: Mode = Mode.SANDBOX,
+) -> FaultLayer:
+    """Build the emulator; seed one client unless `client_id` is None."""
+    state = state or EmulatorState(mode=mode)
+    if client_id is not None:
+        state.clients[client_id] = Client(client_id, client_secret, "Kivra i Lön")
+    app = Litestar(
+        route_handlers=[*KIVRA_HANDLERS, *OPERATOR_HANDLERS],
+        state=State({"emulator": state}),
+        exception_handlers={
+            KivraError: _kivra_error_handler,
+            HTTPException: _http_error_handler,
+            Exception: _unexpected_error_handler,
+        },
+        request_max_body_size=None,
+        openapi_config=None,
+        debug=False,
+    )
+    return FaultLayer(app, state)

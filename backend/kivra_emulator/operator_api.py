@@ -1,0 +1,417 @@
+"""The operator's controls under `/_emulator/`: not part of Kivra's API.
+
+Tests and demos use these to seed clients, recipients and foreign tenants,
+decide access requests, look at what each recipient received, inject faults,
+switch sandbox/production mode, move the clock and reset. Bodies are plain
+JSON; errors use Kivra's error shape so one client helper reads both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, delete, get, post
+from litestar.params import FromPath
+
+from backend.kivra_emulator.kivra_api import emulator_state
+from backend.kivra_emulator.responses import KivraError, json_response
+from backend.kivra_emulator.state import (
+    FOREIGN_CLIENT_ID,
+    AccessStatus,
+    Client,
+    Content,
+    EmulatorState,
+    Fault,
+    FaultKind,
+    Mode,
+    Recipient,
+    RecipientState,
+    Tenant,
+    new_key,
+)
+
+PREFIX = "/_emulator"
+_DIGITS = re.compile(r"\D")
+
+
+class ClientSeed(msgspec.Struct, kw_only=True):
+    client_id: str
+    client_secret: str
+    name: str = "Seeded client"
+
+
+class RecipientSeed(msgspec.Struct, kw_only=True):
+    # A personnummer (12 digits), verified e-mail or VAT number.
+    id: str
+    state: RecipientState
+    tenant_key: str | None = None
+    grace_until: date | None = None
+
+
+class ForeignTenantSeed(msgspec.Struct, kw_only=True):
+    orgnr: str
+    name: str = "Annan Avsändare AB"
+
+
+class FaultSeed(msgspec.Struct, kw_only=True):
+    kind: FaultKind
+    path: str
+    method: str | None = None
+    count: int = 1
+    status: int | None = None
+    delay_seconds: float = 0.0
+
+
+class ModeSet(msgspec.Struct, kw_only=True):
+    mode: Mode
+
+
+class ClockSet(msgspec.Struct, kw_only=True):
+    offset_seconds: float | None = None
+    advance_seconds: float | None = None
+
+
+class TokenExpiry(msgspec.Struct, kw_only=True):
+    client_id: str | None = None
+
+
+async def _decode(request: Request[Any, Any, Any], kind: type[Any]) -> Any:
+    try:
+        return msgspec.json.decode(await request.body(), type=kind)
+    except msgspec.DecodeError as exc:
+        raise KivraError(40000, f"Invalid operator request: {exc}") from None
+
+
+def normalise_vat(orgnr: str) -> str:
+    """Accept `5568402266`, `556840-2266` or `SE556840226601`; return the VAT form."""
+    if orgnr.upper().startswith("SE"):
+        return orgnr.upper()
+    digits = _DIGITS.sub("", orgnr)
+    if len(digits) != 10:
+        raise KivraError(40018, "orgnr must have 10 digits")
+    return f"SE{digits}01"
+
+
+def _content_view(content: Content) -> dict[str, Any]:
+    return {
+        "key": content.key,
+        "tenant_key": content.tenant_key,
+        "recipient": content.recipient,
+        "type": content.type,
+        "subject": content.subject,
+        "retained": content.retained,
+        "sha256": content.sha256,
+        "size": len(content.body),
+        "duplicates": content.duplicates,
+        "received_at": content.received_at.isoformat(),
+        "delivered_at": content.delivered_at.isoformat()
+        if content.delivered_at
+        else None,
+    }
+
+
+def _tenant_view(tenant: Tenant) -> dict[str, Any]:
+    return {
+        "key": tenant.key,
+        "name": tenant.name,
+        "orgnrs": [o for _, o in tenant.company_ids],
+        "clients": sorted(tenant.clients),
+        "foreign": FOREIGN_CLIENT_ID in tenant.clients,
+    }
+
+
+def deliver_retained(
+    state: EmulatorState, identifier: str, tenant_key: str | None
+) -> int:
+    """Deliver retained contents for a recipient who became reachable."""
+    delivered = 0
+    for content in state.contents.values():
+        if not content.retained or content.recipient != identifier:
+            continue
+        if tenant_key and content.tenant_key != tenant_key:
+            continue
+        if state.recipient(content.tenant_key, identifier).state in {
+            RecipientState.ACTIVE,
+            RecipientState.DORMANT,
+            RecipientState.GRACE,
+        }:
+            content.retained = False
+            content.delivered_at = state.now()
+            delivered += 1
+    return delivered
+
+
+@post(f"{PREFIX}/clients", status_code=201)
+async def seed_client(request: Request[Any, Any, Any]) -> Response[Any]:
+    seed = await _decode(request, ClientSeed)
+    state = emulator_state(request)
+    with state.lock:
+        state.clients[seed.client_id] = Client(
+            seed.client_id, seed.client_secret, seed.name
+        )
+    return json_response({"client_id": seed.client_id}, status=201)
+
+
+@post(f"{PREFIX}/recipients", status_code=200)
+async def seed_recipient(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Set a recipient's state for one tenant (or all); deliver what was retained."""
+    seed = await _decode(request, RecipientSeed)
+    state = emulator_state(request)
+    with state.lock:
+        key = (seed.tenant_key or "", seed.id)
+        if seed.state is RecipientState.UNKNOWN:
+            state.recipients.pop(key, None)
+        else:
+            state.recipients[key] = Recipient(seed.state, seed.grace_until)
+        delivered = deliver_retained(state, seed.id, seed.tenant_key)
+    return json_response(
+        {"id": seed.id, "state": str(seed.state), "delivered": delivered}
+    )
+
+
+@post(f"{PREFIX}/foreign-tenants", status_code=201)
+async def seed_foreign_tenant(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Create a tenant owned by another client, so creating it answers 409 40915."""
+    seed = await _decode(request, ForeignTenantSeed)
+    vat = normalise_vat(seed.orgnr)
+    state = emulator_state(request)
+    with state.lock:
+        tenant = state.tenant_for_orgnr(vat)
+        if tenant is None:
+            now = state.now()
+            tenant = Tenant(
+                key=new_key(now),
+                name=seed.name,
+                company_ids=[(seed.name, vat)],
+                created_at=now,
+                created_by=FOREIGN_CLIENT_ID,
+                clients={FOREIGN_CLIENT_ID},
+            )
+            state.tenants[tenant.key] = tenant
+        return json_response(_tenant_view(tenant), status=201)
+
+
+@get(f"{PREFIX}/tenants")
+async def list_tenants(request: Request[Any, Any, Any]) -> Response[Any]:
+    state = emulator_state(request)
+    with state.lock:
+        return json_response([_tenant_view(t) for t in state.tenants.values()])
+
+
+@get(f"{PREFIX}/access-requests")
+async def list_access_requests(request: Request[Any, Any, Any]) -> Response[Any]:
+    state = emulator_state(request)
+    with state.lock:
+        items = [
+            {
+                "key": r.key,
+                "client_id": r.client_id,
+                "vat_number": r.vat_number,
+                "tenant_key": r.tenant_key,
+                "status": str(r.status),
+            }
+            for r in state.access_requests.values()
+        ]
+    return json_response(items)
+
+
+async def _decide(
+    request: Request[Any, Any, Any], key: FromPath[str], status: AccessStatus
+) -> Response[Any]:
+    state = emulator_state(request)
+    with state.lock:
+        item = state.access_requests.get(key)
+        if item is None:
+            raise KivraError(40400, "No such access request")
+        item.status = status
+        tenant = state.tenants.get(item.tenant_key)
+        if tenant is not None:
+            if status is AccessStatus.ACCEPTED:
+                tenant.clients.add(item.client_id)
+            else:
+                tenant.clients.discard(item.client_id)
+    return json_response({"key": key, "status": str(status)})
+
+
+@post(f"{PREFIX}/access-requests/{{key:str}}/accept", status_code=200)
+async def accept_access_request(
+    request: Request[Any, Any, Any], key: FromPath[str]
+) -> Response[Any]:
+    """Accept: tokens issued from now on include the tenant."""
+    return await _decide(request, key, AccessStatus.ACCEPTED)
+
+
+@post(f"{PREFIX}/access-requests/{{key:str}}/reject", status_code=200)
+async def reject_access_request(
+    request: Request[Any, Any, Any], key: FromPath[str]
+) -> Response[Any]:
+    return await _decide(request, key, AccessStatus.REJECTED)
+
+
+@get(f"{PREFIX}/received/{{identifier:str}}")
+async def received(
+    request: Request[Any, Any, Any], identifier: FromPath[str]
+) -> Response[Any]:
+    """List every content a recipient got (delivered or retained), oldest first."""
+    state = emulator_state(request)
+    with state.lock:
+        items = [
+            _content_view(c)
+            for c in state.contents.values()
+            if c.recipient == identifier
+        ]
+    return json_response(items)
+
+
+@get(f"{PREFIX}/contents")
+async def list_contents(request: Request[Any, Any, Any]) -> Response[Any]:
+    state = emulator_state(request)
+    with state.lock:
+        return json_response([_content_view(c) for c in state.contents.values()])
+
+
+@get(f"{PREFIX}/contents/{{key:str}}")
+async def get_content(
+    request: Request[Any, Any, Any], key: FromPath[str]
+) -> Response[Any]:
+    """Return one content with the exact request body it was sent with."""
+    state = emulator_state(request)
+    with state.lock:
+        content = state.contents.get(key)
+        if content is None:
+            raise KivraError(40400, "No such content")
+        view = _content_view(content) | {"body": json.loads(content.body)}
+    return json_response(view)
+
+
+@post(f"{PREFIX}/faults", status_code=201)
+async def inject_fault(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Make the next `count` requests matching `path` (fnmatch) misbehave."""
+    seed = await _decode(request, FaultSeed)
+    state = emulator_state(request)
+    with state.lock:
+        state.fault_seq += 1
+        fault = Fault(
+            id=state.fault_seq,
+            kind=seed.kind,
+            path=seed.path,
+            method=seed.method,
+            remaining=max(seed.count, 1),
+            status=seed.status,
+            delay_seconds=seed.delay_seconds,
+        )
+        state.faults.append(fault)
+    return json_response(msgspec.to_builtins(seed) | {"id": fault.id}, status=201)
+
+
+@get(f"{PREFIX}/faults")
+async def list_faults(request: Request[Any, Any, Any]) -> Response[Any]:
+    state = emulator_state(request)
+    with state.lock:
+        items = [
+            {"id": f.id, "kind": str(f.kind), "path": f.path, "remaining": f.remaining}
+            for f in state.faults
+        ]
+    return json_response(items)
+
+
+@delete(f"{PREFIX}/faults", status_code=204)
+async def clear_faults(request: Request[Any, Any, Any]) -> None:
+    state = emulator_state(request)
+    with state.lock:
+        state.faults.clear()
+
+
+@post(f"{PREFIX}/mode", status_code=200)
+async def set_mode(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Switch between sandbox (no duplicate control) and production."""
+    seed = await _decode(request, ModeSet)
+    state = emulator_state(request)
+    with state.lock:
+        state.mode = seed.mode
+    return json_response({"mode": str(seed.mode)})
+
+
+@post(f"{PREFIX}/clock", status_code=200)
+async def set_clock(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Set (`offset_seconds`) or move (`advance_seconds`) the emulator's clock."""
+    seed = await _decode(request, ClockSet)
+    state = emulator_state(request)
+    with state.lock:
+        if seed.offset_seconds is not None:
+            state.clock_offset = timedelta(seconds=seed.offset_seconds)
+        if seed.advance_seconds is not None:
+            state.clock_offset += timedelta(seconds=seed.advance_seconds)
+        now = state.now()
+    return json_response(
+        {"now": now.isoformat(), "offset_seconds": state.clock_offset.total_seconds()}
+    )
+
+
+@post(f"{PREFIX}/tokens/expire", status_code=200)
+async def expire_tokens(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Expire every issued token (or one client's) at once."""
+    body = await request.body()
+    seed = msgspec.json.decode(body, type=TokenExpiry) if body else TokenExpiry()
+    state = emulator_state(request)
+    with state.lock:
+        expired = 0
+        for token in state.tokens.values():
+            if seed.client_id is None or token.client_id == seed.client_id:
+                token.expires_at = state.now()
+                expired += 1
+    return json_response({"expired": expired})
+
+
+@get(f"{PREFIX}/state")
+async def describe(request: Request[Any, Any, Any]) -> Response[Any]:
+    state = emulator_state(request)
+    with state.lock:
+        summary = {
+            "mode": str(state.mode),
+            "now": state.now().isoformat(),
+            "clients": sorted(state.clients),
+            "tenants": len(state.tenants),
+            "contents": len(state.contents),
+            "faults": len(state.faults),
+        }
+    return json_response(summary)
+
+
+@post(f"{PREFIX}/reset", status_code=200)
+async def reset(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Forget tenants, recipients, contents, tokens and faults; keep the clients."""
+    emulator_state(request).reset(keep_clients=True)
+    return json_response({"reset": True})
+
+
+def payload_sha256(payload: bytes) -> str:
+    """The digest `received` reports: SHA-256 of the exact request body bytes."""
+    return hashlib.sha256(payload).hexdigest()
+
+
+OPERATOR_HANDLERS = [
+    seed_client,
+    seed_recipient,
+    seed_foreign_tenant,
+    list_tenants,
+    list_access_requests,
+    accept_access_request,
+    reject_access_request,
+    received,
+    list_contents,
+    get_content,
+    inject_fault,
+    list_faults,
+    clear_faults,
+    set_mode,
+    set_clock,
+    expire_tokens,
+    describe,
+    reset,
+]
