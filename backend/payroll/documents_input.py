@@ -29,12 +29,13 @@ class DocumentStruct(
     """Base for the document input.
 
     Frozen because a finalised payslip is rendered once and never changes.
-    Each subclass repeats `kw_only=True` (msgspec applies it per class) so
-    that the many money fields cannot be swapped by position.
+    Each subclass repeats `frozen=True, kw_only=True`: msgspec applies
+    `kw_only` per class (it keeps the many money fields from being swapped
+    by position), and type checkers read `frozen` per class.
     """
 
 
-class EmployerInfo(DocumentStruct, kw_only=True):
+class EmployerInfo(DocumentStruct, frozen=True, kw_only=True):
     """The employer as printed on the payslip and sent to Kivra."""
 
     name: str
@@ -47,7 +48,7 @@ class EmployerInfo(DocumentStruct, kw_only=True):
     phone: str
 
 
-class EmployeeInfo(DocumentStruct, kw_only=True):
+class EmployeeInfo(DocumentStruct, frozen=True, kw_only=True):
     """The employee the payslip belongs to."""
 
     name: str
@@ -60,7 +61,7 @@ class EmployeeInfo(DocumentStruct, kw_only=True):
     """Skyddad identitet: the PDF then masks the personnummer as well."""
 
 
-class PayslipLine(DocumentStruct, kw_only=True):
+class PayslipLine(DocumentStruct, frozen=True, kw_only=True):
     """One row of the payslip.
 
     The kinds, as the payroll core computes them:
@@ -81,7 +82,7 @@ class PayslipLine(DocumentStruct, kw_only=True):
     unit_price: Decimal | None = None
 
 
-class PayslipDocumentInput(DocumentStruct, kw_only=True):
+class PayslipDocumentInput(DocumentStruct, frozen=True, kw_only=True):
     """Everything a lönespecifikation shows, for one employee and one period."""
 
     employer: EmployerInfo
