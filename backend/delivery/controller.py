@@ -1,0 +1,196 @@
+"""Routes of delivery: forecast, send, send jobs, deliveries and Min lön.
+
+Staff (admins and payroll clerks) reach the company routes; employees reach
+only their own payslips under `/api/me/`. The forecast and the send ask
+Kivra's usermatch, so they are async; the rest are short database reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from litestar import Controller, Response, get, post
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
+
+from backend.auth.guards import CurrentUserDep, require_employee, require_staff
+from backend.delivery import service, views
+from backend.deps import AppSettings, DbSession
+from backend.errors import UpstreamError
+from backend.kivra.errors import KivraError
+from backend.kivra_factory import kivra_client
+from backend.settings import Settings
+from shared_types.delivery import (
+    DeliveryList,
+    Forecast,
+    MinLonPayslipList,
+    ResendResult,
+    SendJob,
+    SendRequest,
+)
+
+MAX_PAGE = 500
+
+
+async def _kivra_users(settings: Settings, prep: service.RunPreparation) -> set[str]:
+    """Ask Kivra's usermatch, turning Kivra trouble into a clear 502."""
+
+    async def usermatch(tenant_key: str, ssns: Sequence[str]) -> set[str]:
+        async with kivra_client(settings) as kivra:
+            return await kivra.match_ssns(tenant_key, ssns)
+
+    try:
+        return await service.match_kivra_users(prep, usermatch)
+    except KivraError as exc:
+        raise UpstreamError(
+            "Kivra kunde inte svara på vilka anställda som har Kivra. Inget har skickats; försök igen om en stund.",
+            "Kivra could not tell which employees use Kivra. Nothing was sent; try again shortly.",
+            extra={"kivra_error": type(exc).__name__},
+        ) from exc
+
+
+class DeliveryController(Controller):
+    path = "/companies/{company_id:int}"
+
+    @get("/payroll-runs/{period:str}/forecast")
+    async def get_forecast(
+        self,
+        company_id: int,
+        period: str,
+        db_session: DbSession,
+        settings: AppSettings,
+        current_user: CurrentUserDep,
+    ) -> Forecast:
+        """Where each payslip of the run will go, and why."""
+        require_staff(current_user, company_id)
+        prep = service.prepare_run(db_session, company_id, period, for_send=False)
+        db_session.commit()
+        users = await _kivra_users(settings, prep)
+        return service.build_forecast(prep, service.plan_routes(prep, users))
+
+    @post("/payroll-runs/{period:str}/send", status_code=HTTP_202_ACCEPTED)
+    async def send_payslips(
+        self,
+        *,
+        company_id: int,
+        period: str,
+        data: SendRequest,
+        db_session: DbSession,
+        settings: AppSettings,
+        current_user: CurrentUserDep,
+    ) -> SendJob:
+        """Send the run now or on its pay date; a repeat returns the same job."""
+        require_staff(current_user, company_id)
+        prep = service.prepare_run(db_session, company_id, period, for_send=True)
+        found = service.existing_job(db_session, prep.run_id)
+        if found is not None:
+            return service.job_view(db_session, found)
+        db_session.commit()
+        users = await _kivra_users(settings, prep)
+        routes = service.plan_routes(prep, users)
+        job, created = await asyncio.to_thread(
+            service.create_send_job,
+            db_session,
+            prep,
+            routes,
+            mode=data.mode,
+            user_id=current_user.id,
+        )
+        return service.job_view(db_session, job, created=created)
+
+    @get("/send-jobs/{job_id:int}", sync_to_thread=True)
+    def get_send_job(
+        self,
+        company_id: int,
+        job_id: int,
+        db_session: DbSession,
+        current_user: CurrentUserDep,
+    ) -> SendJob:
+        """A send job's state and its count of deliveries per state."""
+        require_staff(current_user, company_id)
+        return service.job_view(
+            db_session, service.get_job(db_session, company_id, job_id)
+        )
+
+    @post(
+        "/send-jobs/{job_id:int}/cancel", sync_to_thread=True, status_code=HTTP_200_OK
+    )
+    def cancel_send_job(
+        self,
+        company_id: int,
+        job_id: int,
+        db_session: DbSession,
+        current_user: CurrentUserDep,
+    ) -> SendJob:
+        """Cancel a send that is still held for the pay date."""
+        require_staff(current_user, company_id)
+        return service.job_view(
+            db_session, service.cancel_job(db_session, company_id, job_id)
+        )
+
+    @post(
+        "/payroll-runs/{period:str}/resend-failed",
+        sync_to_thread=True,
+        status_code=HTTP_202_ACCEPTED,
+    )
+    def resend_failed(
+        self,
+        company_id: int,
+        period: str,
+        db_session: DbSession,
+        current_user: CurrentUserDep,
+    ) -> ResendResult:
+        """Send the run's failed deliveries again (after the data was fixed)."""
+        require_staff(current_user, company_id)
+        job, requeued = service.resend_failed(db_session, company_id, period)
+        return ResendResult(
+            requeued=requeued, send_job=service.job_view(db_session, job)
+        )
+
+    @get("/deliveries", sync_to_thread=True)
+    def list_deliveries(
+        self,
+        *,
+        company_id: int,
+        db_session: DbSession,
+        current_user: CurrentUserDep,
+        period: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> DeliveryList:
+        """Delivery records of the company, optionally of one period."""
+        require_staff(current_user, company_id)
+        return views.list_deliveries(
+            db_session,
+            company_id,
+            period=period,
+            limit=max(1, min(limit, MAX_PAGE)),
+            offset=max(0, offset),
+        )
+
+
+class MinLonController(Controller):
+    path = "/me/payslips"
+
+    @get("/", sync_to_thread=True)
+    def my_payslips(
+        self, db_session: DbSession, current_user: CurrentUserDep
+    ) -> MinLonPayslipList:
+        """The signed-in employee's released payslips, newest first."""
+        employee_id = require_employee(current_user)
+        return views.my_payslips(db_session, employee_id)
+
+    @get("/{payslip_id:int}/pdf", sync_to_thread=True)
+    def my_payslip_pdf(
+        self, payslip_id: int, db_session: DbSession, current_user: CurrentUserDep
+    ) -> Response[bytes]:
+        """One of the signed-in employee's released payslips as PDF."""
+        employee_id = require_employee(current_user)
+        pdf, period = views.my_payslip_pdf(db_session, employee_id, payslip_id)
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "content-disposition": f'inline; filename="lonebesked-{period}.pdf"'
+            },
+        )

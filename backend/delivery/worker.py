@@ -1,0 +1,562 @@
+"""The delivery worker: releases held jobs, claims due deliveries, sends them.
+
+Exactly once, as far as the product can make it:
+
+- Every delivery is in the outbox, with its frozen body, before any send.
+- A worker claims deliveries with a lease (owner token and expiry). On
+  PostgreSQL the candidates are read with `FOR UPDATE SKIP LOCKED`, so
+  several workers share a run without waiting on each other; on every
+  database the claim itself is a compare-and-set `UPDATE`, so two workers
+  never hold one delivery.
+- Each claim makes one attempt. The outcome is written only while the
+  worker still holds the lease, so a worker that was presumed dead cannot
+  overwrite what its successor recorded.
+- A worker killed mid-send leaves the delivery `in_flight`; once the lease
+  expires another worker sends the identical bytes again. Kivra's duplicate
+  control (production) stores nothing for a repeat and answers with the
+  original content key. Kivra's sandbox has no duplicate control, so there
+  a kill between Kivra storing the content and the outcome being recorded
+  can give the recipient a second copy (see docs/delivery.md).
+
+Transient failures wait in `retrying` with their next attempt time; after
+`kivra_retry_attempts` attempts the delivery fails with Kivra's reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import msgspec
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.db.base import utcnow
+from backend.delivery.models import (
+    CHANNEL_KIVRA,
+    CHANNEL_MIN_LON,
+    DELIVERED,
+    EXPIRED,
+    FAILED,
+    HELD,
+    IN_FLIGHT,
+    JOB_DONE,
+    JOB_HELD,
+    JOB_SENDING,
+    OPEN_STATES,
+    PENDING,
+    PUBLISHED,
+    RETAINED,
+    RETRYING,
+    Delivery,
+    SendJob,
+)
+from backend.delivery.outbox import RETENTION_DAYS
+from backend.delivery.service import retry_delay
+from backend.kivra import KivraClient
+from backend.kivra.errors import (
+    KivraApiError,
+    KivraAuthError,
+    KivraDecodeError,
+    KivraError,
+    KivraValidationError,
+)
+from backend.kivra.models import ContentResult
+from backend.kivra_factory import kivra_config, kivra_http_client
+from backend.payroll.models import Employee
+from backend.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# How often retained deliveries are checked against Kivra's usermatch.
+RECHECK_INTERVAL = timedelta(hours=6)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A delivery this worker holds the lease on, for one attempt."""
+
+    delivery_id: int
+    send_job_id: int
+    tenant_key: str
+    attempts: int
+    token: str
+
+
+def default_owner(settings: Settings) -> str:
+    """A worker id that tells operators which process holds a lease."""
+    return settings.worker_id or f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _due(now: datetime):  # type: ignore[no-untyped-def]
+    """Deliveries a worker may claim: due now, or abandoned by a dead worker."""
+    return and_(
+        Delivery.channel == CHANNEL_KIVRA,
+        or_(
+            and_(
+                Delivery.state.in_([PENDING, RETRYING]),
+                Delivery.next_attempt_at <= now,
+            ),
+            and_(Delivery.state == IN_FLIGHT, Delivery.lease_expires_at < now),
+        ),
+    )
+
+
+class DeliveryWorker:
+    """Claims and sends due deliveries; one instance per event loop."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        kivra: KivraClient,
+        settings: Settings,
+        *,
+        owner: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._factory = factory
+        self._kivra = kivra
+        self._settings = settings
+        self._owner = owner or default_owner(settings)
+        self._clock = clock
+        self._lease = timedelta(seconds=settings.delivery_lease_seconds)
+        self._slots = asyncio.Semaphore(max(1, settings.kivra_concurrency))
+        self._batch = max(1, settings.kivra_concurrency) * 4
+        self._next_recheck: datetime | None = None
+        dialect = factory.kw["bind"].dialect.name
+        self._skip_locked = dialect == "postgresql"
+
+    # --- one round --------------------------------------------------------
+
+    async def run_once(self) -> int:
+        """Do everything that is due now; return how many sends were made."""
+        await asyncio.to_thread(self.release_due_jobs)
+        sent = 0
+        while claims := await asyncio.to_thread(self.claim, self._batch):
+            await asyncio.gather(*(self._send(claim) for claim in claims))
+            sent += len(claims)
+            await asyncio.to_thread(self.finish_jobs)
+        await asyncio.to_thread(self.finish_jobs)
+        now = self._clock()
+        if self._next_recheck is None or now >= self._next_recheck:
+            self._next_recheck = now + RECHECK_INTERVAL
+            await self.recheck_retained()
+        return sent
+
+    async def run(self, stop: asyncio.Event | threading.Event) -> None:
+        """Loop until `stop` is set, sleeping when nothing is due."""
+        logger.info("delivery.worker_started", extra={"worker": self._owner})
+        while not stop.is_set():
+            try:
+                sent = await self.run_once()
+            except Exception:
+                # A database or network hiccup must not end the loop; the
+                # outbox keeps every delivery for the next round.
+                logger.exception("delivery.worker_round_failed")
+                sent = 0
+            if not sent:
+                await _wait(stop, self._settings.worker_poll_seconds)
+        logger.info("delivery.worker_stopped", extra={"worker": self._owner})
+
+    # --- database steps (run in a thread) ----------------------------------
+
+    def release_due_jobs(self) -> int:
+        """Release held jobs whose time has come: Min lön now, Kivra queued."""
+        now = self._clock()
+        released = 0
+        with self._factory() as session, session.begin():
+            due = session.scalars(
+                select(SendJob.id).where(
+                    SendJob.state == JOB_HELD, SendJob.release_at <= now
+                )
+            ).all()
+            for job_id in due:
+                # Compare-and-set against a concurrent cancel or another worker.
+                won = session.execute(
+                    update(SendJob)
+                    .where(SendJob.id == job_id, SendJob.state == JOB_HELD)
+                    .values(state=JOB_SENDING, released_at=now)
+                ).rowcount  # type: ignore[attr-defined]
+                if not won:
+                    continue
+                session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.send_job_id == job_id,
+                        Delivery.state == HELD,
+                        Delivery.channel == CHANNEL_MIN_LON,
+                    )
+                    .values(state=PUBLISHED, finished_at=now)
+                )
+                session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.send_job_id == job_id,
+                        Delivery.state == HELD,
+                        Delivery.channel == CHANNEL_KIVRA,
+                    )
+                    .values(state=PENDING, next_attempt_at=now)
+                )
+                released += 1
+                logger.info("delivery.job_released", extra={"send_job_id": job_id})
+        return released
+
+    def claim(self, limit: int) -> list[Claim]:
+        """Take the lease on up to `limit` due deliveries."""
+        now = self._clock()
+        token = f"{self._owner}:{uuid.uuid4().hex[:12]}"
+        with self._factory() as session, session.begin():
+            query = (
+                select(Delivery.id)
+                .where(_due(now))
+                .order_by(Delivery.next_attempt_at, Delivery.id)
+                .limit(limit)
+            )
+            if self._skip_locked:
+                query = query.with_for_update(skip_locked=True)
+            ids = session.scalars(query).all()
+            if not ids:
+                return []
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(ids), _due(now))
+                .values(
+                    state=IN_FLIGHT,
+                    lease_owner=token,
+                    lease_expires_at=now + self._lease,
+                    attempts=Delivery.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            rows = session.execute(
+                select(
+                    Delivery.id,
+                    Delivery.send_job_id,
+                    SendJob.tenant_key,
+                    Delivery.attempts,
+                )
+                .join(SendJob, SendJob.id == Delivery.send_job_id)
+                .where(Delivery.lease_owner == token)
+            ).all()
+        claims = []
+        for delivery_id, job_id, tenant_key, attempts in rows:
+            if tenant_key is None:
+                self._record(
+                    Claim(delivery_id, job_id, "", attempts, token),
+                    FAILED,
+                    error=("no_tenant", "Företaget saknar avsändare hos Kivra.",
+                           "The company has no sender at Kivra."),
+                )  # fmt: skip
+                continue
+            claims.append(Claim(delivery_id, job_id, tenant_key, attempts, token))
+        return claims
+
+    def load_body(self, delivery_id: int) -> bytes | None:
+        with self._factory() as session:
+            body: bytes | None = session.scalar(
+                select(Delivery.body).where(Delivery.id == delivery_id)
+            )
+            return body
+
+    def _record(
+        self,
+        claim: Claim,
+        state: str,
+        *,
+        result: ContentResult | None = None,
+        error: tuple[str, str, str] | None = None,
+        next_attempt_at: datetime | None = None,
+        correlation_id: str | None = None,
+    ) -> bool:
+        """Write an attempt's outcome if this worker still holds the lease."""
+        now = self._clock()
+        values: dict[str, object] = {
+            "state": state,
+            "lease_owner": None,
+            "lease_expires_at": None,
+            "next_attempt_at": next_attempt_at,
+            "updated_at": now,
+        }
+        if state not in OPEN_STATES:
+            values["finished_at"] = now
+        if result is not None:
+            values.update(
+                content_key=result.content_key,
+                correlation_id=result.correlation_id,
+                error_code=None,
+                error_sv=None,
+                error_en=None,
+            )
+            if state == RETAINED:
+                values["retention_expires_at"] = now + timedelta(days=RETENTION_DAYS)
+        if error is not None:
+            values.update(error_code=error[0], error_sv=error[1], error_en=error[2])
+            values["correlation_id"] = correlation_id
+        with self._factory() as session, session.begin():
+            changed = session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id == claim.delivery_id,
+                    Delivery.lease_owner == claim.token,
+                    Delivery.state == IN_FLIGHT,
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            ).rowcount  # type: ignore[attr-defined]
+        if not changed:
+            logger.warning(
+                "delivery.lease_lost",
+                extra={"delivery_id": claim.delivery_id, "worker": self._owner},
+            )
+        return bool(changed)
+
+    def finish_jobs(self) -> None:
+        """Mark sending jobs done once no delivery is open; log their totals."""
+        now = self._clock()
+        with self._factory() as session, session.begin():
+            jobs = session.scalars(
+                select(SendJob).where(SendJob.state == JOB_SENDING)
+            ).all()
+            for job in jobs:
+                counts = dict(
+                    session.execute(
+                        select(Delivery.state, func.count())
+                        .where(Delivery.send_job_id == job.id)
+                        .group_by(Delivery.state)
+                    ).tuples()
+                )
+                if any(counts.get(state, 0) for state in OPEN_STATES):
+                    continue
+                job.state = JOB_DONE
+                job.finished_at = now
+                logger.info(
+                    "delivery.job_finished", extra={"send_job_id": job.id, **counts}
+                )
+
+    # --- sending ------------------------------------------------------------
+
+    async def _send(self, claim: Claim) -> None:
+        async with self._slots:
+            body = await asyncio.to_thread(self.load_body, claim.delivery_id)
+            if body is None:
+                await asyncio.to_thread(
+                    self._record,
+                    claim,
+                    FAILED,
+                    error=("no_body", "Lönebeskedet saknas i utskicket.",
+                           "The payslip is missing from the send."),
+                )  # fmt: skip
+                return
+            try:
+                result = await self._kivra.send_content_bytes(claim.tenant_key, body)
+            except KivraError as exc:
+                await asyncio.to_thread(self._record_error, claim, exc)
+                return
+            finally:
+                del body
+            state = RETAINED if result.retained else DELIVERED
+            await asyncio.to_thread(self._record, claim, state, result=result)
+
+    def _record_error(self, claim: Claim, exc: KivraError) -> None:
+        code = _error_code(exc)
+        correlation_id = getattr(exc, "correlation_id", None)
+        transient = exc.retryable or isinstance(exc, KivraAuthError | KivraDecodeError)
+        extra = {
+            "delivery_id": claim.delivery_id,
+            "send_job_id": claim.send_job_id,
+            "attempt": claim.attempts,
+            "kivra_code": code,
+            "correlation_id": correlation_id,
+        }
+        if transient and claim.attempts < self._settings.kivra_retry_attempts:
+            retry_after = getattr(exc, "retry_after", None)
+            if retry_after is None and code == "42900":
+                retry_after = 60.0
+            delay = retry_delay(
+                claim.attempts,
+                max_wait=self._settings.kivra_retry_max_wait_seconds,
+                retry_after=retry_after,
+            )
+            logger.info(
+                "delivery.retry_scheduled",
+                extra={**extra, "delay": delay.total_seconds()},
+            )
+            self._record(
+                claim,
+                RETRYING,
+                error=(code, exc.message_sv, exc.message_en),
+                next_attempt_at=self._clock() + delay,
+                correlation_id=correlation_id,
+            )
+            return
+        if transient:
+            message = (
+                f"{exc.message_sv} Inget svar efter {claim.attempts} försök; "
+                "skicka om de misslyckade när Kivra fungerar igen.",
+                f"{exc.message_en} No success after {claim.attempts} attempts; "
+                "resend the failed ones when Kivra works again.",
+            )
+        else:
+            message = (exc.message_sv, exc.message_en)
+        logger.warning("delivery.failed", extra=extra)
+        self._record(
+            claim, FAILED, error=(code, *message), correlation_id=correlation_id
+        )
+
+    # --- retained deliveries ------------------------------------------------
+
+    async def recheck_retained(self) -> None:
+        """Show retained payslips as delivered once their recipient is in Kivra.
+
+        Retention that ran out shows as expired; the Min lön copy is then the
+        employee's only one.
+        """
+        now = self._clock()
+        rows = await asyncio.to_thread(self._retained_recipients, now)
+        by_tenant: dict[str, dict[str, list[int]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        for delivery_id, tenant_key, ssn in rows:
+            by_tenant[tenant_key][ssn].append(delivery_id)
+        for tenant_key, recipients in by_tenant.items():
+            try:
+                matched = await self._kivra.match_ssns(tenant_key, list(recipients))
+            except KivraError as exc:
+                logger.warning(
+                    "delivery.recheck_failed", extra={"error": type(exc).__name__}
+                )
+                continue
+            ids = [i for ssn in matched for i in recipients[ssn]]
+            if ids:
+                await asyncio.to_thread(self._mark_delivered, ids)
+
+    def _retained_recipients(self, now: datetime) -> list[tuple[int, str, str]]:
+        with self._factory() as session, session.begin():
+            session.execute(
+                update(Delivery)
+                .where(Delivery.state == RETAINED, Delivery.retention_expires_at <= now)
+                .values(state=EXPIRED, updated_at=now)
+            )
+            rows = session.execute(
+                select(Delivery.id, SendJob.tenant_key, Employee.personnummer)
+                .join(SendJob, SendJob.id == Delivery.send_job_id)
+                .join(Employee, Employee.id == Delivery.employee_id)
+                .where(Delivery.state == RETAINED, SendJob.tenant_key.is_not(None))
+            ).all()
+        return [(i, t, s) for i, t, s in rows if t is not None]
+
+    def _mark_delivered(self, ids: list[int]) -> None:
+        with self._factory() as session, session.begin():
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(ids), Delivery.state == RETAINED)
+                .values(state=DELIVERED, updated_at=self._clock())
+            )
+        logger.info("delivery.retained_now_delivered", extra={"count": len(ids)})
+
+
+def _error_code(exc: KivraError) -> str:
+    if isinstance(exc, KivraApiError):
+        return str(exc.code or exc.status)
+    if isinstance(exc, KivraValidationError):
+        return "invalid_content"
+    if isinstance(exc, KivraDecodeError):
+        return "bad_answer"
+    return "kivra_unreachable"
+
+
+async def _wait(stop: asyncio.Event | threading.Event, seconds: float) -> None:
+    """Sleep up to `seconds`, waking early when `stop` is set."""
+    if isinstance(stop, asyncio.Event):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not stop.is_set() and loop.time() < deadline:
+        await asyncio.sleep(min(0.05, seconds))
+
+
+def worker_kivra_client(settings: Settings, http: object) -> KivraClient:
+    """A client that makes one attempt per call: the outbox schedules retries."""
+    config = msgspec.structs.replace(kivra_config(settings), retry_attempts=1)
+    return KivraClient(http, config)  # type: ignore[arg-type]
+
+
+async def run_worker(
+    settings: Settings,
+    factory: sessionmaker[Session],
+    stop: asyncio.Event | threading.Event,
+    *,
+    owner: str | None = None,
+) -> None:
+    """Run one worker with its own pooled Kivra connection until `stop`."""
+    async with kivra_http_client(settings) as http:
+        worker = DeliveryWorker(
+            factory, worker_kivra_client(settings, http), settings, owner=owner
+        )
+        await worker.run(stop)
+
+
+class EmbeddedWorker:
+    """The worker inside the API process, on a thread with its own loop."""
+
+    def __init__(self, settings: Settings, factory: sessionmaker[Session]) -> None:
+        self._settings = settings
+        self._factory = factory
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(
+                run_worker(self._settings, self._factory, self._stop)
+            ),
+            name="delivery-worker",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self._settings.worker_poll_seconds + 30)
+
+
+def embedded_worker_wanted(settings: Settings, dialect: str) -> bool:
+    """ "auto" runs the embedded worker on SQLite only; "on"/"off" force it."""
+    choice = settings.embedded_worker.lower()
+    if choice == "auto":
+        return dialect == "sqlite"
+    return choice in {"on", "true", "1", "yes"}
+
+
+def embedded_worker_hooks(
+    settings: Settings, factory: sessionmaker[Session]
+) -> tuple[Callable[[], None], Callable[[], None]]:
+    """Startup and shutdown hooks that run the worker inside the API process."""
+    dialect = factory.kw["bind"].dialect.name
+    worker = (
+        EmbeddedWorker(settings, factory)
+        if embedded_worker_wanted(settings, dialect)
+        else None
+    )
+
+    def start() -> None:
+        if worker is not None:
+            worker.start()
+
+    def stop() -> None:
+        if worker is not None:
+            worker.stop()
+
+    return start, stop
