@@ -1,0 +1,216 @@
+"""Start the whole product as `make run` does and drive it with Debian's Chromium.
+
+One start is shared by every browser test: `scripts/run-product` (emulator, API
+on a migrated SQLite file with demo data, UI in prod mode) runs on free ports
+in its own process group, with its own Reflex build folder so that a
+developer's instance on 3000 is left alone. A second start, with the UI's
+state in Redis and several workers, serves the test that runs the activation
+flow that way; it starts only when that test is selected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests.support import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# The first start builds the frontend (bun install and a Vite build).
+START_TIMEOUT_SECONDS = 240
+# A Redis database of the browser tests' own; only this one is ever flushed.
+E2E_REDIS_URL = "redis://127.0.0.1:6379/5"
+
+
+@dataclass(frozen=True)
+class Product:
+    """Where a running product answers, and where its log goes."""
+
+    ui_url: str
+    api_url: str
+    emulator_url: str
+    log_path: Path
+
+
+def _product_env(
+    workdir: Path, ports: dict[str, int], redis_url: str | None
+) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("REFLEX_", "GRANIAN_"))
+    }
+    env.update(
+        {
+            "DATABASE_URL": f"sqlite:///{workdir / 'product.sqlite3'}",
+            "API_PORT": str(ports["api"]),
+            "API_URL": f"http://127.0.0.1:{ports['api']}",
+            "UI_PORT": str(ports["ui"]),
+            "KIVRA_EMULATOR_PORT": str(ports["emulator"]),
+            "KIVRA_BASE_URL": f"http://127.0.0.1:{ports['emulator']}",
+            "REFLEX_WEB_WORKDIR": str(workdir / "web"),
+            "REFLEX_STATES_WORKDIR": str(workdir / "states"),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    if redis_url:
+        env["REFLEX_REDIS_URL"] = redis_url
+        env["GRANIAN_WORKERS"] = "3"
+    return env
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code < 500
+    except httpx.HTTPError:
+        return False
+
+
+def _wait_until_ready(process: subprocess.Popen[bytes], product: Product) -> None:
+    probes = [
+        f"{product.api_url}/api/health",
+        f"{product.ui_url}/ping",
+    ]
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"the product stopped while starting; see {product.log_path}:\n"
+                + product.log_path.read_text(errors="replace")[-3000:]
+            )
+        if all(_answers(url) for url in probes):
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"the product did not start in time; see {product.log_path}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def run_product(workdir: Path, redis_url: str | None = None) -> Iterator[Product]:
+    """Run `scripts/run-product` on free ports until the block ends."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    ports = {"api": free_port(), "ui": free_port(), "emulator": free_port()}
+    product = Product(
+        ui_url=f"http://127.0.0.1:{ports['ui']}",
+        api_url=f"http://127.0.0.1:{ports['api']}",
+        emulator_url=f"http://127.0.0.1:{ports['emulator']}",
+        log_path=workdir / "product.log",
+    )
+    with product.log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(ROOT / "scripts" / "run-product")],
+            cwd=ROOT,
+            env=_product_env(workdir, ports, redis_url),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            _wait_until_ready(process, product)
+            yield product
+        finally:
+            _stop(process)
+
+
+@pytest.fixture(scope="session")
+def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
+    """The product as `make run` starts it, shared by every browser test."""
+    with run_product(tmp_path_factory.mktemp("product")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def product_with_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
+    """A second product whose UI keeps its state in Redis, with several workers."""
+    client = redis.Redis.from_url(E2E_REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip("Redis at 127.0.0.1:6379 does not answer")
+    client.flushdb()
+    try:
+        with run_product(
+            tmp_path_factory.mktemp("product-redis"), E2E_REDIS_URL
+        ) as running:
+            yield running
+    finally:
+        client.flushdb()
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium, headless; Playwright's own browser download is never used."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: run `make browser`")
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context (no cookies, no storage) and page per test."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="sv-SE"
+    )
+    context.set_default_timeout(20_000)
+    new_page = context.new_page()
+    yield new_page
+    context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot under test-artifacts/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    # Let dialogs and toasts finish their entry animation first.
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sign_in(page: Page, product: Product, email: str, password: str) -> None:
+    """Sign in through the sign-in page and wait until it has been left."""
+    page.goto(f"{product.ui_url}/login")
+    page.get_by_label("E-postadress").fill(email)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(lambda url: "/login" not in url)

@@ -1,0 +1,32 @@
+"""Signing in through the UI, as a person would."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Product, screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def test_sign_in_page_switches_language(page: Page, product: Product) -> None:
+    """The sign-in page is Swedish first and English once chosen."""
+    page.goto(f"{product.ui_url}/login")
+    expect(page.get_by_role("button", name="Logga in")).to_be_visible()
+    screenshot(page, "sign-in-sv")
+    page.get_by_role("radio", name="English").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(page.get_by_label("Password")).to_be_visible()
+
+
+def test_sign_in_wrong_password_shows_message(page: Page, product: Product) -> None:
+    """A wrong password gives the API's message, never a stack trace."""
+    page.goto(f"{product.ui_url}/login")
+    page.get_by_label("E-postadress").fill("ingen@example.se")
+    page.get_by_label("Lösenord").fill("fel-lösenord-123")
+    page.get_by_role("button", name="Logga in").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_be_visible()
+    expect(alert).not_to_contain_text("Traceback")
+    screenshot(page, "sign-in-failed")
