@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.auth.guards import provide_current_user
 from backend.db.session import create_db_engine, make_session_factory
 from backend.deps import DbSession
 from backend.errors import EXCEPTION_HANDLERS
@@ -48,7 +49,11 @@ def health(db_session: DbSession) -> Health:
 
 def _feature_routers() -> list[Any]:
     """Collect every feature's route handlers; each feature adds its own line."""
+    from backend.auth.controller import AuthController
+    from backend.payroll.controller import PayrollController
+
     handlers: list[Any] = [health]
+    handlers += [AuthController, PayrollController]
     return handlers
 
 
@@ -68,6 +73,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={
             "db_session": Provide(provide_db_session),
             "settings": Provide(provide_settings, sync_to_thread=False),
+            # 401 unless the request carries a live bearer token.
+            "current_user": Provide(provide_current_user, sync_to_thread=True),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
