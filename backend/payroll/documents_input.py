@@ -40,7 +40,7 @@ class EmployerInfo(DocumentStruct, frozen=True, kw_only=True):
 
     name: str
     orgnr: str
-    """Ten digits without a dash, e.g. "5566778899"."""
+    """Ten digits without a dash, e.g. "5566778899"; empty for a sole trader without one."""
     street_address: str
     postal_code: str
     city: str

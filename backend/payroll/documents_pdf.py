@@ -104,6 +104,10 @@ def _p(text: str, style: str = "body") -> Paragraph:
 
 def _creation_date(inp: PayslipDocumentInput) -> datetime:
     if inp.issued_at is not None:
+        # A naive time is taken as UTC: reading it as local time would make
+        # the bytes depend on the machine's time zone.
+        if inp.issued_at.tzinfo is None:
+            return inp.issued_at.replace(tzinfo=UTC)
         return inp.issued_at.astimezone(UTC)
     return datetime(inp.pay_date.year, inp.pay_date.month, inp.pay_date.day, tzinfo=UTC)
 
@@ -114,8 +118,9 @@ def _header(inp: PayslipDocumentInput) -> Flowable:
         _p(employer.name, "employer"),
         _p(employer.street_address),
         _p(f"{employer.postal_code} {employer.city}"),
-        _p(f"Org.nr {format_orgnr(employer.orgnr)}"),
     ]
+    if employer.orgnr:
+        left.append(_p(f"Org.nr {format_orgnr(employer.orgnr)}"))
     right = [
         _p("Lönespecifikation", "title"),
         _p(f"Löneperiod: {format_period_sv(inp.period)}"),

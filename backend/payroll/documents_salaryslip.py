@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from backend.payroll.documents_format import to_cents
+from backend.payroll.documents_format import format_orgnr, to_cents
 from backend.payroll.documents_input import PayslipDocumentInput, PayslipLine
 
 CURRENCY = "SEK"
@@ -53,9 +53,11 @@ def _employer(inp: PayslipDocumentInput) -> dict[str, Any]:
     employer = inp.employer
     return {
         "legal_name": employer.name,
+        # A sole trader without an organisation number has neither; the
+        # schema requires both keys, so they are sent empty, never invented.
         "legal_identifiers": {
-            "vat_number": f"SE{employer.orgnr}01",
-            "org_number": f"{employer.orgnr[:6]}-{employer.orgnr[6:]}",
+            "vat_number": f"SE{employer.orgnr}01" if employer.orgnr else "",
+            "org_number": format_orgnr(employer.orgnr) if employer.orgnr else "",
         },
         "contact_information": {
             "address": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -159,3 +160,27 @@ def test_render_pdf_of_a_long_payslip_spans_pages_and_stays_small(
     text = _text(pdf)
     assert "Timlön projekt 149 & <övrigt>" in text
     assert "23 639,70 kr" in text
+
+
+def test_render_pdf_of_a_sole_trader_without_orgnr_prints_no_org_number(
+    sample: PayslipDocumentInput,
+) -> None:
+    employer = msgspec.structs.replace(sample.employer, orgnr="")
+    text = _text(render_pdf(msgspec.structs.replace(sample, employer=employer)))
+    assert "Björkdalens Snickeri AB" in text
+    assert "Org.nr" not in text
+
+
+def test_render_pdf_reads_a_naive_issue_time_as_utc(
+    sample: PayslipDocumentInput, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bytes must not depend on the machine's time zone."""
+    naive = datetime(2026, 11, 20, 9, 30)  # noqa: DTZ001 - the case under test
+    monkeypatch.setenv("TZ", "Europe/Stockholm")
+    time.tzset()
+    try:
+        pdf = render_pdf(msgspec.structs.replace(sample, issued_at=naive))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert pdf == render_pdf(sample)

@@ -208,3 +208,15 @@ def test_salary_slip_is_valid_for_any_amounts(
     assert _money(slip["pay_period"]["tax_deducted"]) == inp.preliminary_tax
     assert _money(slip["pay_period"]["net_pay"]) == inp.net_pay
     assert _money(slip["yearly_accumulated_gross_pay"]) == inp.ytd_gross
+
+
+def test_salary_slip_of_a_sole_trader_without_orgnr_invents_no_identifiers(
+    validator: Draft6Validator,
+) -> None:
+    inp = sample_payslip_input()
+    employer = msgspec.structs.replace(inp.employer, orgnr="")
+    slip = build_salary_slip(msgspec.structs.replace(inp, employer=employer), CREATED)
+
+    assert _errors(validator, slip) == []
+    identifiers = slip["employment"]["employer"]["legal_identifiers"]
+    assert identifiers == {"vat_number": "", "org_number": ""}
