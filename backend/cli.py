@@ -94,3 +94,25 @@ def emulator(  # noqa: PLR0917 - click passes every option positionally
     )
     click.echo(f"Kivra-emulatorn lyssnar på http://{host}:{port}")
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@main.command("send-payslips")
+@click.option("--company", "orgnr", required=True, help="The company's organisation number.")
+@click.option("--period", required=True, help="The payroll run's period, YYYY-MM.")
+@click.option("--now", is_flag=True, help="Send at once instead of on the pay date.")
+@pass_cli
+def send_payslips(cli: CliContext, orgnr: str, period: str, now: bool) -> None:
+    """Send a final payroll run's payslips to Kivra and Min lön."""
+    from backend.delivery.cli import send_payslips_command
+
+    raise SystemExit(send_payslips_command(cli.settings, orgnr.replace("-", ""), period, now))
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Do what is due now, then stop.")
+@pass_cli
+def worker(cli: CliContext, once: bool) -> None:
+    """Run the delivery worker: release held sends, send due payslips."""
+    from backend.delivery.cli import worker_command
+
+    worker_command(cli.settings, once=once)

@@ -41,6 +41,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_format: str = "text"
     log_level: str = "INFO"
     worker_id: str = ""
+    # The delivery worker inside the API process: "auto" (on with SQLite,
+    # so one process is enough), "on" or "off" (run `kivra-lon worker`).
+    embedded_worker: str = "auto"
+    # How long a worker looks for due deliveries again when idle.
+    worker_poll_seconds: float = 1.0
+    # A claimed delivery belongs to its worker this long; longer than one
+    # send attempt (timeout plus the per-recipient wait), so only a dead
+    # worker's deliveries are taken over.
+    delivery_lease_seconds: float = 180.0
     # Largest uploaded import file in bytes.
     max_upload_bytes: int = 10 * 1024 * 1024
 
