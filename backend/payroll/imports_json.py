@@ -1,0 +1,169 @@
+"""Read a payroll run from a JSON file.
+
+The shape (money and days as strings or numbers, decimals with a point)::
+
+    {
+      "payslips": [
+        {
+          "personnummer": "19850412-9816",
+          "lines": [
+            {"kind": "earning", "code": "11", "description": "Månadslön",
+             "quantity": "1", "unit": "mån", "unit_price": "32000", "amount": "32000"},
+            {"kind": "deduction", "code": "810", "description": "Friskvård",
+             "amount": "-200"}
+          ],
+          "preliminary_tax": "7850",
+          "vacation_days_paid": "2",
+          "vacation_days_remaining": "23",
+          "net_pay": "23950"
+        }
+      ]
+    }
+
+`kind` is earning, absence (negative), benefit or deduction (negative);
+`preliminary_tax` is the tax withheld, positive; `net_pay` is optional and,
+when given, is checked against the lines.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+import msgspec
+
+from backend.logging import mask_personnummer
+from backend.payroll.imports_records import (
+    FILE_REF,
+    FieldProblem,
+    ImportIssue,
+    PayslipLineRecord,
+    PayslipRecord,
+    RecordRef,
+    check_line_sign,
+    check_personnummer,
+)
+
+
+class _Line(msgspec.Struct, forbid_unknown_fields=True):
+    kind: Literal["earning", "absence", "benefit", "deduction"]
+    amount: Decimal
+    code: str = ""
+    description: str = ""
+    quantity: Decimal | None = None
+    unit: str | None = None
+    unit_price: Decimal | None = None
+
+
+class _Payslip(msgspec.Struct, forbid_unknown_fields=True):
+    personnummer: str
+    lines: list[_Line]
+    preliminary_tax: Decimal = Decimal(0)
+    vacation_days_paid: Decimal = Decimal(0)
+    vacation_days_remaining: Decimal = Decimal(0)
+    net_pay: Decimal | None = None
+
+
+class _PayrollFile(msgspec.Struct, forbid_unknown_fields=True):
+    payslips: list[_Payslip]
+    # Accepted so that an exported file can carry them; the import's own
+    # period and pay date decide.
+    period: str | None = None
+    pay_date: str | None = None
+
+
+# Built once and reused; every Decimal accepts a JSON number or a string.
+_DECODER = msgspec.json.Decoder(_PayrollFile)
+
+
+def parse_json_payroll(data: bytes) -> tuple[list[PayslipRecord], list[ImportIssue]]:
+    """Parse a payroll run JSON into payslip records, or issues."""
+    if not data.strip():
+        return [], [FILE_REF.issue(None, "Filen är tom.", "The file is empty.")]
+    try:
+        parsed = _DECODER.decode(data)
+    except msgspec.ValidationError as exc:
+        return [], [
+            FILE_REF.issue(
+                None,
+                f"Filen följer inte formatet för en lönekörning: {exc}",
+                f"The file does not follow the payroll run format: {exc}",
+            )
+        ]
+    except msgspec.DecodeError:
+        return [], [
+            FILE_REF.issue(
+                None, "Filen är inte giltig JSON.", "The file is not valid JSON."
+            )
+        ]
+    if not parsed.payslips:
+        return [], [
+            FILE_REF.issue(
+                None,
+                "Filen innehåller inga lönebesked.",
+                "The file contains no payslips.",
+            )
+        ]
+    records: list[PayslipRecord] = []
+    issues: list[ImportIssue] = []
+    for index, payslip in enumerate(parsed.payslips, start=1):
+        masked = mask_personnummer(payslip.personnummer)
+        ref = RecordRef(
+            f"Lönebesked {index} ({masked})", f"Payslip {index} ({masked})", None
+        )
+        failed = False
+        try:
+            number, _kind = check_personnummer(payslip.personnummer)
+        except FieldProblem as problem:
+            issues.append(
+                ref.issue("personnummer", problem.message_sv, problem.message_en)
+            )
+            continue
+        if payslip.preliminary_tax < 0:
+            failed = True
+            issues.append(
+                ref.issue(
+                    "preliminary_tax",
+                    "Skatt anges som ett positivt belopp (det som dras).",
+                    "Tax is given as a positive amount (what is withheld).",
+                )
+            )
+        lines: list[PayslipLineRecord] = []
+        for line_no, line in enumerate(payslip.lines, start=1):
+            try:
+                check_line_sign(line.kind, line.amount)
+            except FieldProblem as problem:
+                failed = True
+                issues.append(
+                    ref.issue(
+                        f"lines[{line_no - 1}].amount",
+                        problem.message_sv,
+                        problem.message_en,
+                    )
+                )
+                continue
+            lines.append(
+                PayslipLineRecord(
+                    kind=line.kind,
+                    code=line.code,
+                    description=line.description,
+                    amount=line.amount,
+                    quantity=line.quantity,
+                    unit=line.unit,
+                    unit_price=line.unit_price,
+                )
+            )
+        if failed:
+            continue
+        records.append(
+            PayslipRecord(
+                ref=ref,
+                personnummer=number,
+                lines=lines,
+                preliminary_tax=payslip.preliminary_tax,
+                vacation_days_paid=payslip.vacation_days_paid,
+                vacation_days_remaining=payslip.vacation_days_remaining,
+                stated_net_pay=payslip.net_pay,
+            )
+        )
+    return records, issues
