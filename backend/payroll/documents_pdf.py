@@ -319,6 +319,7 @@ def _page_decorator(inp: PayslipDocumentInput) -> Callable[[Canvas, Any], None]:
     employer = inp.employer
     footer = f"{employer.name} · {employer.email} · {employer.phone}"
     created = f"Skapad i {inp.source_system} {_creation_date(inp).date().isoformat()}"
+    continued = f"Lönespecifikation {format_period_sv(inp.period)} · {inp.employee.name} (forts.)"
 
     def decorate(canvas: Canvas, doc: Any) -> None:
         # The PDF's CreationDate/ModDate come from the input, never the clock.
@@ -332,6 +333,9 @@ def _page_decorator(inp: PayslipDocumentInput) -> Callable[[Canvas, Any], None]:
         canvas.drawRightString(
             _PAGE_WIDTH - _MARGIN, 10 * mm, f"{created} · Sida {doc.page}"
         )
+        if doc.page > 1:
+            # A loose page must still say whose payslip it belongs to.
+            canvas.drawString(_MARGIN, _PAGE_HEIGHT - 11 * mm, continued)
         canvas.restoreState()
 
     return decorate

@@ -156,6 +156,9 @@ def test_render_pdf_of_a_long_payslip_spans_pages_and_stays_small(
     reader = PdfReader(io.BytesIO(pdf))
 
     assert len(reader.pages) > 1
+    second_page = reader.pages[1].extract_text()
+    assert "Lönespecifikation november 2026 · Åsa Öberg (forts.)" in second_page
+    assert "Sida 2" in second_page
     assert len(pdf) < KIVRA_PDF_BUDGET
     text = _text(pdf)
     assert "Timlön projekt 149 & <övrigt>" in text
