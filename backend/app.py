@@ -54,6 +54,11 @@ def _feature_routers() -> list[Any]:
 
     handlers: list[Any] = [health]
     handlers += [AuthController, PayrollController]
+    from backend.agreements.controller import AgreementController
+    from backend.legacy.controller import LegacyController, import_vla
+    from backend.notifications.controller import NotificationController
+
+    handlers += [AgreementController, NotificationController, LegacyController, import_vla]
     return handlers
 
 

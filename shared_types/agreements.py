@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from shared_types.base import ApiStruct
+from shared_types.delivery import SendJob
 
 Scope = Literal["payslips", "invoices"]
 EntryPoint = Literal["fler_losningar", "payroll_run"]
@@ -84,10 +85,8 @@ class AgreementApproved(ApiStruct):
     """The approved agreement and, when asked to resume, the send that started."""
 
     agreement: Agreement
-    # The send job as the delivery answers it (None when nothing was resumed).
-    send_job: dict[str, object] | None = None
-    # When the send could not be started here: the call the client makes next.
-    resume_url: str | None = None
+    # With `resume_send`: the send job that started (or already existed).
+    send_job: SendJob | None = None
 
 
 class AgreementScopesUpdate(ApiStruct):
@@ -156,3 +155,13 @@ class StatusPage(ApiStruct):
     pending: list[StatusFailure]
     notice_sv: str | None = None
     notice_en: str | None = None
+
+
+class VlaImportResult(ApiStruct):
+    """What importing an export from the old web product did."""
+
+    company_id: int
+    deliveries: int
+    agreement_imported: bool
+    # True when the same file had been imported before; nothing changed.
+    already: bool

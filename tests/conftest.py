@@ -41,4 +41,8 @@ def migrated_database_url(database_url: str) -> str:
     return database_url
 
 
-pytest_plugins = ["tests.emulator_fixtures", "tests.payroll_fixtures"]
+pytest_plugins = [
+    "tests.emulator_fixtures",
+    "tests.payroll_fixtures",
+    "tests.agreement_fixtures",
+]

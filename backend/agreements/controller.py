@@ -1,0 +1,173 @@
+"""Routes of activation: agreement, scopes, Kivra card and button, status page.
+
+Reads of the card and the status page first ask Kivra about a pending access
+request, so "waiting for Kivra" ends as soon as Kivra has decided.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, get, post, put
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK
+
+from backend.agreements import service
+from backend.agreements.resume import resume_send
+from backend.agreements.status import status_page
+from backend.agreements.tenant import ensure_tenant, refresh_access
+from backend.auth.guards import CurrentUserDep, require_staff
+from backend.db.base import utcnow
+from backend.deps import AppSettings, DbSession
+from backend.errors import NotFoundError
+from backend.kivra_factory import kivra_client
+from backend.payroll.models import Company
+from shared_types.agreements import (
+    Agreement,
+    AgreementApprove,
+    AgreementApproved,
+    AgreementScopesUpdate,
+    KivraButton,
+    KivraCard,
+    StatusPage,
+)
+
+
+def _company(db_session: Any, company_id: int) -> Company:
+    company = db_session.get(Company, company_id)
+    if company is None:
+        raise NotFoundError("Företaget finns inte.", "The company does not exist.")
+    return company
+
+
+async def _poll_pending(db_session: Any, settings: Any, company_id: int) -> None:
+    activation = service.get_activation(db_session, company_id)
+    if activation is None or activation.tenant_state != "pending_access":
+        return
+    async with kivra_client(settings) as kivra:
+        await refresh_access(db_session, activation, kivra)
+    db_session.commit()
+
+
+class AgreementController(Controller):
+    path = "/companies/{company_id:int}"
+
+    @get("/agreement", sync_to_thread=True)
+    def get_agreement(
+        self,
+        company_id: FromPath[int],
+        db_session: DbSession,
+        current_user: CurrentUserDep,
+    ) -> Agreement:
+        """The agreement: terms (sv/en), version, state, scopes and history."""
+        require_staff(current_user, company_id)
+        return service.agreement_view(db_session, company_id, current_user)
+
+    @post("/agreement/approve", status_code=HTTP_200_OK)
+    async def approve_agreement(
+        self,
+        company_id: FromPath[int],
+        data: JSONBody[AgreementApprove],
+        db_session: DbSession,
+        settings: AppSettings,
+        current_user: CurrentUserDep,
+    ) -> AgreementApproved:
+        """Approve the current terms and set up the company's Kivra tenant.
+
+        With `resume_send`, the send that the activation held back starts
+        here and its job is in the answer.
+        """
+        require_staff(current_user, company_id)
+        company = _company(db_session, company_id)
+        activation = service.approve_agreement(
+            db_session,
+            company,
+            current_user,
+            terms_version=data.terms_version,
+            scopes=list(data.scopes),
+            entry_point=data.entry_point,
+        )
+        # The approval stands even if Kivra cannot be reached now; the tenant
+        # is then set up by the next card read or worker round.
+        db_session.commit()
+        async with kivra_client(settings) as kivra:
+            await ensure_tenant(db_session, activation, kivra)
+        db_session.commit()
+        send_job = None
+        if data.resume_send is not None:
+            send_job = await resume_send(
+                db_session,
+                settings,
+                company_id=company_id,
+                period=data.resume_send.period,
+                mode=data.resume_send.mode,
+                user_id=current_user.id,
+            )
+        return AgreementApproved(
+            agreement=service.agreement_view(db_session, company_id, current_user),
+            send_job=send_job,
+        )
+
+    @put("/agreement/scopes", sync_to_thread=True)
+    def update_scopes(
+        self,
+        company_id: FromPath[int],
+        data: JSONBody[AgreementScopesUpdate],
+        db_session: DbSession,
+        current_user: CurrentUserDep,
+    ) -> Agreement:
+        """Change what the agreement covers (admins only)."""
+        require_staff(current_user, company_id)
+        service.change_scopes(db_session, company_id, current_user, list(data.scopes))
+        return service.agreement_view(db_session, company_id, current_user)
+
+    @post("/agreement/end", sync_to_thread=True, status_code=HTTP_200_OK)
+    def end_agreement(
+        self,
+        company_id: FromPath[int],
+        db_session: DbSession,
+        current_user: CurrentUserDep,
+    ) -> Agreement:
+        """End the use of Kivra (admins only); history stays readable."""
+        require_staff(current_user, company_id)
+        service.end_agreement(db_session, company_id, current_user)
+        return service.agreement_view(db_session, company_id, current_user)
+
+    @get("/kivra/card")
+    async def get_card(
+        self,
+        company_id: FromPath[int],
+        db_session: DbSession,
+        settings: AppSettings,
+        current_user: CurrentUserDep,
+    ) -> KivraCard:
+        """The Kivra card under "Fler lösningar"."""
+        require_staff(current_user, company_id)
+        await _poll_pending(db_session, settings, company_id)
+        return service.kivra_card(db_session, company_id)
+
+    @get("/kivra/button", sync_to_thread=True)
+    def get_button(
+        self,
+        company_id: FromPath[int],
+        db_session: DbSession,
+        current_user: CurrentUserDep,
+        period: Annotated[str | None, QueryParameter()] = None,
+    ) -> KivraButton:
+        """Where the payroll run's Kivra button leads."""
+        require_staff(current_user, company_id)
+        return service.kivra_button(db_session, company_id, period)
+
+    @get("/status")
+    async def get_status(
+        self,
+        company_id: FromPath[int],
+        db_session: DbSession,
+        settings: AppSettings,
+        current_user: CurrentUserDep,
+        month: Annotated[str | None, QueryParameter()] = None,
+    ) -> StatusPage:
+        """The status page for a month (last month in Stockholm by default)."""
+        require_staff(current_user, company_id)
+        await _poll_pending(db_session, settings, company_id)
+        return status_page(db_session, company_id, month, now=utcnow())

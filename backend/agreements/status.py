@@ -1,0 +1,169 @@
+"""The Kivra status page: a month's deliveries, Min lön and Kivra side by side.
+
+The month is a payroll period ("YYYY-MM"), last month in Europe/Stockholm by
+default. Rows come from the delivery outbox (`backend.delivery.models`) and,
+for a company moved from the old product, from its imported VLA history.
+Personnummer are always masked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.agreements.gate import gate_for
+from backend.agreements.models import KivraActivation
+from backend.agreements.service import card_state
+from backend.delivery.models import (
+    CHANNEL_KIVRA,
+    CHANNEL_MIN_LON,
+    EXPIRED,
+    FAILED,
+    OPEN_STATES,
+    Delivery,
+)
+from backend.errors import InvalidInputError
+from backend.legacy.models import VlaDelivery, VlaImport
+from backend.logging import mask_personnummer
+from backend.payroll.models import Employee, PayrollRun, Payslip
+from shared_types.agreements import StatusFailure, StatusPage, StatusRow, StatusTotal
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+FAILED_STATES = frozenset({FAILED, EXPIRED})
+
+
+def previous_month(now: datetime) -> str:
+    """The month before `now`'s month in Stockholm, as "YYYY-MM"."""
+    local = now.astimezone(STOCKHOLM)
+    year, month = (
+        (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
+    )
+    return f"{year:04d}-{month:02d}"
+
+
+def _check_month(month: str) -> str:
+    if not _MONTH.match(month):
+        raise InvalidInputError(
+            "Månaden ska anges som ÅÅÅÅ-MM.",
+            "The month must be given as YYYY-MM.",
+            details=[{"field": "month"}],
+        )
+    return month
+
+
+def _reason(delivery: Delivery, language_sv: bool = True) -> str:
+    text = delivery.error_sv if language_sv else delivery.error_en
+    return text or delivery.error_code or delivery.reason
+
+
+def status_page(
+    session: Session, company_id: int, month: str | None, *, now: datetime
+) -> StatusPage:
+    """Build the status page of `company_id` for `month` (last month if None)."""
+    month = _check_month(month) if month else previous_month(now)
+    activation = session.scalar(
+        select(KivraActivation).where(KivraActivation.company_id == company_id)
+    )
+    kivra_enabled = activation is not None and gate_for(activation).kivra_enabled
+    rows_by_employee: dict[int, StatusRow] = {}
+    totals: Counter[tuple[str, str]] = Counter()
+    failures: list[StatusFailure] = []
+    pending: list[StatusFailure] = []
+    result = session.execute(
+        select(Delivery, Employee)
+        .join(Payslip, Payslip.id == Delivery.payslip_id)
+        .join(PayrollRun, PayrollRun.id == Payslip.payroll_run_id)
+        .join(Employee, Employee.id == Delivery.employee_id)
+        .where(Delivery.company_id == company_id, PayrollRun.period == month)
+        .order_by(Employee.last_name, Employee.first_name, Delivery.id)
+    ).tuples()
+    for delivery, employee in result:
+        name = f"{employee.first_name} {employee.last_name}"
+        masked = mask_personnummer(employee.personnummer)
+        totals[(delivery.channel, delivery.state)] += 1
+        row = rows_by_employee.setdefault(
+            employee.id,
+            StatusRow(
+                employee_id=employee.id,
+                employee_name=name,
+                personnummer=masked,
+                period=month,
+                kivra=None,
+                min_lon=None,
+                reason=None,
+                source="product",
+            ),
+        )
+        if delivery.channel == CHANNEL_KIVRA:
+            row.kivra = delivery.state
+        elif delivery.channel == CHANNEL_MIN_LON:
+            row.min_lon = delivery.state
+        row.reason = row.reason or delivery.reason
+        entry = StatusFailure(
+            employee_name=name,
+            personnummer=masked,
+            channel=delivery.channel,
+            outcome=delivery.state,
+            reason=_reason(delivery),
+        )
+        if delivery.state in FAILED_STATES:
+            failures.append(entry)
+            row.reason = _reason(delivery)
+        elif delivery.state in OPEN_STATES:
+            pending.append(entry)
+    rows = list(rows_by_employee.values())
+    moved = session.scalar(select(VlaImport).where(VlaImport.company_id == company_id))
+    if moved is not None:
+        for old in session.scalars(
+            select(VlaDelivery)
+            .where(VlaDelivery.company_id == company_id, VlaDelivery.period == month)
+            .order_by(VlaDelivery.id)
+        ):
+            totals[(old.channel, old.outcome)] += 1
+            rows.append(
+                StatusRow(
+                    employee_id=None,
+                    employee_name=old.employee_name,
+                    personnummer=old.personnummer_masked,
+                    period=old.period,
+                    kivra=old.outcome if old.channel == CHANNEL_KIVRA else None,
+                    min_lon=old.outcome if old.channel == CHANNEL_MIN_LON else None,
+                    reason=old.reason or None,
+                    source="vla",
+                )
+            )
+            if old.outcome == FAILED:
+                failures.append(
+                    StatusFailure(
+                        employee_name=old.employee_name,
+                        personnummer=old.personnummer_masked,
+                        channel=old.channel,
+                        outcome=old.outcome,
+                        reason=old.reason,
+                    )
+                )
+    return StatusPage(
+        company_id=company_id,
+        month=month,
+        card_state=card_state(activation),
+        kivra_enabled=kivra_enabled,
+        totals=[
+            StatusTotal(channel=channel, outcome=outcome, count=count)
+            for (channel, outcome), count in sorted(totals.items())
+        ],
+        rows=rows,
+        failures=failures,
+        pending=pending,
+        notice_sv=(
+            "Historiken från den gamla webbtjänsten visas här." if moved else None
+        ),
+        notice_en="The history from the old web service is shown here."
+        if moved
+        else None,
+    )

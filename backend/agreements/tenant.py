@@ -1,0 +1,206 @@
+"""The company's Kivra tenant: create it, or ask for access and follow the request.
+
+Approving the agreement creates the tenant with the company's VAT number
+(`SE<orgnr>01`). When Kivra answers 409/40915 the organisation number
+already has a tenant owned by another client: the product requests access and
+the card shows "waiting for Kivra" until Kivra accepts or rejects. Pending
+requests are polled when the card or status page is read and by the worker
+loop through `refresh_pending_access`. Meanwhile the gate keeps Kivra off, so
+payslips go to Min lön.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.agreements.gate import SendGate, check_send
+from backend.agreements.models import (
+    AGREEMENT_ACTIVE,
+    TENANT_ACTIVE,
+    TENANT_NONE,
+    TENANT_PENDING,
+    TENANT_REJECTED,
+    AgreementEvent,
+    KivraActivation,
+)
+from backend.agreements.service import REJECTED_EN, REJECTED_SV
+from backend.kivra.errors import KivraError, TenantOwnedElsewhereError
+from backend.kivra.models import RequestAccess, TenantCreated
+from backend.notifications.service import notify_company
+from backend.payroll.models import Company
+
+logger = logging.getLogger(__name__)
+
+
+class TenantClient(Protocol):
+    """The part of the Kivra client that activation uses."""
+
+    async def create_tenant(self, *, name: str, orgnr: str) -> TenantCreated: ...
+
+    async def request_access(self, orgnr: str) -> RequestAccess: ...
+
+    async def get_access_request(self, request_key: str) -> RequestAccess: ...
+
+
+def _event(
+    session: Session, activation: KivraActivation, kind: str, **detail: str
+) -> None:
+    session.add(
+        AgreementEvent(
+            company_id=activation.company_id,
+            kind=kind,
+            terms_version=activation.terms_version,
+            scopes=list(activation.scopes),
+            detail=detail,
+        )
+    )
+
+
+async def ensure_tenant(
+    session: Session, activation: KivraActivation, client: TenantClient
+) -> None:
+    """Give an active agreement a usable tenant, or an access request to wait on.
+
+    A Kivra failure other than 40915 leaves the tenant "none" so that the next
+    read or worker round tries again; the approval itself stands.
+    """
+    if activation.state != AGREEMENT_ACTIVE or activation.tenant_state == TENANT_ACTIVE:
+        return
+    if activation.tenant_state == TENANT_PENDING:
+        await refresh_access(session, activation, client)
+        return
+    company = session.get(Company, activation.company_id)
+    if company is None or company.orgnr is None:
+        return
+    try:
+        # The client sends the VAT form SE<orgnr>01 that Kivra expects.
+        created = await client.create_tenant(name=company.name, orgnr=company.orgnr)
+    except TenantOwnedElsewhereError:
+        await _request_access(session, activation, client, company.orgnr)
+        return
+    except KivraError as exc:
+        logger.warning(
+            "kivra_tenant_setup_failed",
+            extra={"company_id": activation.company_id, "error": type(exc).__name__},
+        )
+        return
+    activation.tenant_key = created.tenant_key
+    activation.tenant_state = TENANT_ACTIVE
+    _event(session, activation, "tenant_created", tenant_key=created.tenant_key)
+    logger.info("kivra_tenant_ready", extra={"company_id": activation.company_id})
+    session.flush()
+
+
+async def _request_access(
+    session: Session, activation: KivraActivation, client: TenantClient, orgnr: str
+) -> None:
+    try:
+        request = await client.request_access(orgnr)
+    except KivraError as exc:
+        logger.warning(
+            "kivra_access_request_failed",
+            extra={"company_id": activation.company_id, "error": type(exc).__name__},
+        )
+        return
+    activation.access_request_key = request.request_key
+    activation.tenant_state = TENANT_PENDING
+    _event(session, activation, "access_requested", request_key=request.request_key)
+    logger.info("kivra_access_requested", extra={"company_id": activation.company_id})
+    session.flush()
+    _apply_decision(session, activation, request)
+
+
+def _apply_decision(
+    session: Session, activation: KivraActivation, request: RequestAccess
+) -> None:
+    company_id = activation.company_id
+    if request.accepted and request.tenant_key:
+        activation.tenant_key = request.tenant_key
+        activation.tenant_state = TENANT_ACTIVE
+        _event(session, activation, "access_granted", tenant_key=request.tenant_key)
+        notify_company(
+            session,
+            company_id,
+            "kivra_access_granted",
+            title_sv="Kivra har godkänt anslutningen",
+            title_en="Kivra approved the connection",
+            body_sv="Från och med nu skickas lönebesked till Kivra.",
+            body_en="From now on payslips are sent to Kivra.",
+            link=f"/api/companies/{company_id}/kivra/card",
+            dedupe_key=f"kivra_access_granted:{request.request_key}",
+        )
+    elif request.rejected:
+        activation.tenant_state = TENANT_REJECTED
+        _event(session, activation, "access_rejected", request_key=request.request_key)
+        notify_company(
+            session,
+            company_id,
+            "kivra_access_rejected",
+            title_sv="Kivra nekade anslutningen",
+            title_en="Kivra rejected the connection",
+            body_sv=REJECTED_SV,
+            body_en=REJECTED_EN,
+            link=f"/api/companies/{company_id}/kivra/card",
+            dedupe_key=f"kivra_access_rejected:{request.request_key}",
+        )
+    session.flush()
+
+
+async def refresh_access(
+    session: Session, activation: KivraActivation, client: TenantClient
+) -> None:
+    """Ask Kivra about a pending access request and apply its decision."""
+    if activation.tenant_state != TENANT_PENDING or not activation.access_request_key:
+        return
+    try:
+        request = await client.get_access_request(activation.access_request_key)
+    except KivraError as exc:
+        logger.warning(
+            "kivra_access_poll_failed",
+            extra={"company_id": activation.company_id, "error": type(exc).__name__},
+        )
+        return
+    _apply_decision(session, activation, request)
+
+
+async def refresh_pending_access(session: Session, client: TenantClient) -> int:
+    """Poll every pending access request and finish missing tenants (worker loop).
+
+    Returns how many activations changed tenant state.
+    """
+    activations = session.scalars(
+        select(KivraActivation).where(
+            KivraActivation.state == AGREEMENT_ACTIVE,
+            KivraActivation.tenant_state.in_([TENANT_PENDING, TENANT_NONE]),
+        )
+    ).all()
+    changed = 0
+    for activation in activations:
+        before = activation.tenant_state
+        await ensure_tenant(session, activation, client)
+        changed += activation.tenant_state != before
+    return changed
+
+
+async def prepare_send(
+    session: Session, company_id: int, client: TenantClient
+) -> SendGate:
+    """`check_send`, after giving an active agreement its tenant if it lacks one.
+
+    This is what makes a new customer's first send go to Kivra: its implied
+    approval gets a tenant here, right before the send.
+    """
+    gate = check_send(session, company_id)
+    if gate.activation_required or gate.kivra_enabled:
+        return gate
+    activation = session.scalar(
+        select(KivraActivation).where(KivraActivation.company_id == company_id)
+    )
+    if activation is None:
+        return gate
+    await ensure_tenant(session, activation, client)
+    return check_send(session, company_id)
