@@ -24,18 +24,28 @@ seeded client, in sandbox mode, and yields an `EmulatorHandle`:
 - `state`: the in-memory `EmulatorState`, for the rare assertion the
   operator API does not expose.
 
+`kivra_api` builds on it: a `KivraTestClient`, already authenticated, with
+`authenticate(scope=None)`, `create_tenant(vat, name)` (re-authenticates so
+the tenant is in scope), `send(tenant_key, body | raw=bytes)` and
+`request(method, path, ...)`. Every answer is judged against the spec
+(`judge_response`) and what strays lands in `problems`.
+
 One server runs per test session; each test gets a reset world and its own
 client credentials, which is as good as a fresh server and much cheaper.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
+import httpx
 import pytest
 
+from backend.kivra import spec
 from backend.kivra_emulator import EmulatorState, create_emulator_app
 from backend.kivra_emulator.operator_client import EmulatorOperator
 from backend.kivra_emulator.state import Client
@@ -85,3 +95,123 @@ def kivra_emulator(_kivra_emulator_server: _EmulatorServer) -> Iterator[Emulator
         )
     finally:
         operator.close()
+
+
+def judge_response(response: httpx.Response) -> list[str]:
+    """Check one Kivra answer against the spec and Kivra's conventions.
+
+    Every answer has `x-correlation-id`; errors have Kivra's error body and
+    `x-error-code`; bodies validate against the operation's response schema
+    where the spec defines one.
+    """
+    request = response.request
+    where = f"{request.method} {request.url.path} -> {response.status_code}"
+    problems: list[str] = []
+    if not response.headers.get("x-correlation-id"):
+        problems.append(f"{where}: no x-correlation-id")
+    if request.url.path.startswith("/_emulator"):
+        return problems
+    body = response.json() if response.content else None
+    if response.status_code >= 400:
+        if not isinstance(body, dict) or not {
+            "code",
+            "short_message",
+            "long_message",
+        } <= set(body):
+            problems.append(f"{where}: not a Kivra error body: {body!r}")
+        elif response.headers.get("x-error-code") != str(body["code"]):
+            problems.append(f"{where}: x-error-code does not repeat the body's code")
+    template = spec.path_template(request.url.path)
+    if template is not None and body is not None:
+        problems += [
+            f"{where}: {p}"
+            for p in spec.validate_response(
+                request.method, template, response.status_code, body
+            )
+        ]
+    return problems
+
+
+class KivraTestClient:
+    """A plain HTTP client for Kivra's API on the emulator that judges every answer.
+
+    `problems` collects every way an answer strayed from the spec; tests
+    assert it stays empty.
+    """
+
+    def __init__(self, handle: EmulatorHandle) -> None:
+        self.handle = handle
+        self.problems: list[str] = []
+        self.http = httpx.Client(
+            base_url=handle.base_url,
+            timeout=10.0,
+            event_hooks={"response": [self._judge]},
+        )
+        self.token: str | None = None
+
+    def _judge(self, response: httpx.Response) -> None:
+        response.read()
+        self.problems += judge_response(response)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def authenticate(self, scope: str | None = None) -> httpx.Response:
+        """Get a new token (scope frozen now) and use it from here on."""
+        data = {"grant_type": "client_credentials"}
+        if scope:
+            data["scope"] = scope
+        response = self.http.post(
+            "/v1/auth",
+            auth=(self.handle.client_id, self.handle.client_secret),
+            data=data,
+        )
+        if response.status_code == 200:
+            self.token = response.json()["access_token"]
+        return response
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self.http.request(method, path, headers=headers, **kwargs)
+
+    def create_tenant(
+        self, vat: str = "SE556840226601", name: str = "Lenas Konditori AB"
+    ) -> str:
+        """Create (or re-add) a tenant, re-authenticate so it is in scope, return its key."""
+        if self.token is None:
+            self.authenticate()
+        response = self.request(
+            "POST",
+            "/v2/tenant",
+            json={"name": name, "company_id": [{"name": name, "orgnr": vat}]},
+        )
+        assert response.status_code in {200, 201}, response.text
+        self.authenticate()
+        return response.headers["kivra-objkey"]
+
+    def send(
+        self, tenant_key: str, body: Any = None, *, raw: bytes | None = None
+    ) -> httpx.Response:
+        """POST one content (a JSON-able body, or raw bytes as they are)."""
+        content = raw if raw is not None else json.dumps(body).encode()
+        return self.request(
+            "POST",
+            f"/v2/tenant/{tenant_key}/content",
+            content=content,
+            headers={"content-type": "application/json"},
+        )
+
+
+@pytest.fixture
+def kivra_api(kivra_emulator: EmulatorHandle) -> Iterator[KivraTestClient]:
+    """An authenticated, spec-judging HTTP client on a fresh emulator."""
+    client = KivraTestClient(kivra_emulator)
+    client.authenticate()
+    try:
+        yield client
+    finally:
+        client.close()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -255,6 +256,24 @@ def validate_request(method: str, path_template: str, body: Any) -> list[str]:
 
 
 @functools.cache
+def _templates() -> list[tuple[re.Pattern[str], str]]:
+    compiled = [
+        (re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(t)) + "$"), t)
+        for t in _spec()["paths"]
+    ]
+    # Static segments win over parameters: /v2/tenant/request_access is not a tenant key.
+    return sorted(compiled, key=lambda item: item[1].count("{"))
+
+
+def path_template(path: str) -> str | None:
+    """Return the spec's path template for a concrete request path, if any."""
+    for pattern, template in _templates():
+        if pattern.match(path):
+            return template
+    return None
+
+
+@functools.cache
 def _catalogue() -> dict[int, ErrorMessage]:
     raw: dict[str, dict[str, str]] = _load_json(ERRORS_FILE)
     return {
@@ -301,6 +320,7 @@ __all__ = [
     "has_response_schema",
     "load_spec",
     "openapi_for_tools",
+    "path_template",
     "salary_slip_schema",
     "schema_names",
     "validate_content",

@@ -310,14 +310,14 @@ async def get_access_request(
 
 
 async def _match(
-    request: Request[Any, Any, Any], tenant_key: FromPath[str]
+    request: Request[Any, Any, Any], tenant_key: str, template: str
 ) -> Response[Any]:
     state = emulator_state(request)
     token = authorize(
         state, request.headers.get("authorization"), "post", request.url.path
     )
-    body = await _json_body(request)
-    if not isinstance(body, dict) or not isinstance(body.get("list"), list):
+    body = _checked("post", template, await _json_body(request))
+    if not isinstance(body.get("list"), list):
         raise KivraError(40000, 'Body must be {"list": [...]}')
     with state.lock:
         _own_tenant(state, token.client_id, tenant_key)
@@ -335,21 +335,25 @@ async def usermatch_ssn(
     request: Request[Any, Any, Any], tenant_key: FromPath[str]
 ) -> Response[Any]:
     """Return the input SSNs, in order, that are active for this tenant."""
-    return await _match(request, tenant_key)
+    return await _match(request, tenant_key, "/v2/tenant/{tenantKey}/usermatch/ssn")
 
 
 @post("/v2/tenant/{tenant_key:str}/usermatch/verified_email", status_code=200)
 async def usermatch_email(
     request: Request[Any, Any, Any], tenant_key: FromPath[str]
 ) -> Response[Any]:
-    return await _match(request, tenant_key)
+    return await _match(
+        request, tenant_key, "/v2/tenant/{tenantKey}/usermatch/verified_email"
+    )
 
 
 @post("/v2/tenant/{tenant_key:str}/companymatch/vatnr", status_code=200)
 async def companymatch_vatnr(
     request: Request[Any, Any, Any], tenant_key: FromPath[str]
 ) -> Response[Any]:
-    return await _match(request, tenant_key)
+    return await _match(
+        request, tenant_key, "/v2/tenant/{tenantKey}/companymatch/vatnr"
+    )
 
 
 @post("/v2/tenant/{tenant_key:str}/content", status_code=201)
