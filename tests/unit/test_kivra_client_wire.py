@@ -249,3 +249,54 @@ async def test_factory_builds_a_pooled_client_from_settings() -> None:
         assert await client.list_tenants() == []
         assert SECRET not in repr(client._config)
     assert hosts == ["http://kivra.factory.test:9999/"] * 2
+
+
+async def test_token_is_renewed_shortly_before_it_expires() -> None:
+    now = [0.0]
+    fetches = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal fetches
+        if request.url.path == "/v1/auth":
+            fetches += 1
+            return token_answer(expires_in=100)
+        return httpx.Response(200, json=[])
+
+    http = httpx.AsyncClient(
+        base_url="http://kivra.test", transport=httpx.MockTransport(handler)
+    )
+    client = KivraClient(
+        http,
+        KivraClientConfig(client_id="c", client_secret=SECRET),
+        clock=lambda: now[0],
+    )
+    async with http:
+        await client.list_tenants()
+        now[0] = 89.0  # inside the token's life minus a tenth of it
+        await client.list_tenants()
+        assert fetches == 1
+        now[0] = 91.0
+        await client.list_tenants()
+    assert fetches == 2
+
+
+async def test_requests_in_flight_never_exceed_the_concurrency() -> None:
+    in_flight = 0
+    peak = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        if request.url.path == "/v1/auth":
+            return token_answer()
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.02)
+        in_flight -= 1
+        return httpx.Response(
+            200, json={"name": "Testbolaget Lön AB", "company_id": []}
+        )
+
+    client, http = make_client(handler, concurrency=3)  # type: ignore[arg-type]
+    async with http:
+        await asyncio.gather(*(client.get_tenant(TENANT) for _ in range(12)))
+    assert peak == 3
