@@ -59,6 +59,9 @@ def _feature_routers() -> list[Any]:
     from backend.notifications.controller import NotificationController
 
     handlers += [AgreementController, NotificationController, LegacyController, import_vla]
+    from backend.payroll.import_controller import ImportController
+
+    handlers += [ImportController]
     return handlers
 
 
