@@ -21,6 +21,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.agreements.tenant import prepare_send
 from backend.db.session import create_db_engine, make_session_factory
 from backend.delivery import service
 from backend.delivery.models import OPEN_STATES, SendJob
@@ -61,8 +62,11 @@ async def _send(
                 f"Inget företag med organisationsnummer {orgnr}."
             )
         try:
+            async with kivra_client(settings) as kivra:
+                await prepare_send(session, company.id, kivra)
+            session.commit()
             prep = service.prepare_run(session, company.id, period, for_send=True)
-        except AppError as exc:
+        except (AppError, KivraError) as exc:
             raise click.ClickException(exc.message_sv) from exc
         session.commit()
 

@@ -11,8 +11,11 @@ import asyncio
 from collections.abc import Sequence
 
 from litestar import Controller, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
+from sqlalchemy.orm import Session
 
+from backend.agreements.tenant import prepare_send
 from backend.auth.guards import CurrentUserDep, require_employee, require_staff
 from backend.delivery import service, views
 from backend.deps import AppSettings, DbSession
@@ -30,6 +33,27 @@ from shared_types.delivery import (
 )
 
 MAX_PAGE = 500
+
+
+async def _prepare(
+    db_session: Session,
+    settings: Settings,
+    company_id: int,
+    period: str,
+    *,
+    for_send: bool,
+) -> service.RunPreparation:
+    """Give a newly activated company its Kivra tenant, then read the run."""
+    try:
+        async with kivra_client(settings) as kivra:
+            await prepare_send(db_session, company_id, kivra)
+    except KivraError:
+        # Without a tenant the run goes to Min lön; the gate says why.
+        db_session.rollback()
+    db_session.commit()
+    prep = service.prepare_run(db_session, company_id, period, for_send=for_send)
+    db_session.commit()
+    return prep
 
 
 async def _kivra_users(settings: Settings, prep: service.RunPreparation) -> set[str]:
@@ -55,16 +79,15 @@ class DeliveryController(Controller):
     @get("/payroll-runs/{period:str}/forecast")
     async def get_forecast(
         self,
-        company_id: int,
-        period: str,
+        company_id: FromPath[int],
+        period: FromPath[str],
         db_session: DbSession,
         settings: AppSettings,
         current_user: CurrentUserDep,
     ) -> Forecast:
         """Where each payslip of the run will go, and why."""
         require_staff(current_user, company_id)
-        prep = service.prepare_run(db_session, company_id, period, for_send=False)
-        db_session.commit()
+        prep = await _prepare(db_session, settings, company_id, period, for_send=False)
         users = await _kivra_users(settings, prep)
         return service.build_forecast(prep, service.plan_routes(prep, users))
 
@@ -72,20 +95,19 @@ class DeliveryController(Controller):
     async def send_payslips(
         self,
         *,
-        company_id: int,
-        period: str,
-        data: SendRequest,
+        company_id: FromPath[int],
+        period: FromPath[str],
+        data: JSONBody[SendRequest],
         db_session: DbSession,
         settings: AppSettings,
         current_user: CurrentUserDep,
     ) -> SendJob:
         """Send the run now or on its pay date; a repeat returns the same job."""
         require_staff(current_user, company_id)
-        prep = service.prepare_run(db_session, company_id, period, for_send=True)
+        prep = await _prepare(db_session, settings, company_id, period, for_send=True)
         found = service.existing_job(db_session, prep.run_id)
         if found is not None:
             return service.job_view(db_session, found)
-        db_session.commit()
         users = await _kivra_users(settings, prep)
         routes = service.plan_routes(prep, users)
         job, created = await asyncio.to_thread(
@@ -101,8 +123,8 @@ class DeliveryController(Controller):
     @get("/send-jobs/{job_id:int}", sync_to_thread=True)
     def get_send_job(
         self,
-        company_id: int,
-        job_id: int,
+        company_id: FromPath[int],
+        job_id: FromPath[int],
         db_session: DbSession,
         current_user: CurrentUserDep,
     ) -> SendJob:
@@ -117,8 +139,8 @@ class DeliveryController(Controller):
     )
     def cancel_send_job(
         self,
-        company_id: int,
-        job_id: int,
+        company_id: FromPath[int],
+        job_id: FromPath[int],
         db_session: DbSession,
         current_user: CurrentUserDep,
     ) -> SendJob:
@@ -135,8 +157,8 @@ class DeliveryController(Controller):
     )
     def resend_failed(
         self,
-        company_id: int,
-        period: str,
+        company_id: FromPath[int],
+        period: FromPath[str],
         db_session: DbSession,
         current_user: CurrentUserDep,
     ) -> ResendResult:
@@ -151,12 +173,12 @@ class DeliveryController(Controller):
     def list_deliveries(
         self,
         *,
-        company_id: int,
+        company_id: FromPath[int],
         db_session: DbSession,
         current_user: CurrentUserDep,
-        period: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
+        period: FromQuery[str | None] = None,
+        limit: FromQuery[int] = 100,
+        offset: FromQuery[int] = 0,
     ) -> DeliveryList:
         """Delivery records of the company, optionally of one period."""
         require_staff(current_user, company_id)
@@ -182,7 +204,10 @@ class MinLonController(Controller):
 
     @get("/{payslip_id:int}/pdf", sync_to_thread=True)
     def my_payslip_pdf(
-        self, payslip_id: int, db_session: DbSession, current_user: CurrentUserDep
+        self,
+        payslip_id: FromPath[int],
+        db_session: DbSession,
+        current_user: CurrentUserDep,
     ) -> Response[bytes]:
         """One of the signed-in employee's released payslips as PDF."""
         employee_id = require_employee(current_user)
