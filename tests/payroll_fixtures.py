@@ -70,8 +70,11 @@ def _luhn_check_digit(digits: str) -> int:
 
 
 def fake_personnummer(n: int) -> str:
-    """Return the `n`th fake personnummer (12 digits, serial 98xx, valid)."""
-    born = date(1970, 1, 1) + timedelta(days=397 * n)
+    """Return the `n`th fake personnummer (12 digits, serial 98xx, valid).
+
+    Distinct for n below 3000; everyone is born between 1960 and 2003.
+    """
+    born = date(1960, 1, 1) + timedelta(days=53 * (n // 10 % 300))
     short = f"{born:%y%m%d}98{n % 10}"
     return f"{born:%Y}{short[2:]}{_luhn_check_digit(short)}"
 
