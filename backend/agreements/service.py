@@ -222,15 +222,10 @@ def agreement_view(session: Session, company_id: int, user: CurrentUser) -> Agre
         .order_by(AgreementEvent.created_at, AgreementEvent.id)
     ).all()
     user_ids = {event.user_id for event in events if event.user_id is not None}
-    names = (
-        dict(
-            session.execute(
-                select(User.id, User.name).where(User.id.in_(user_ids))
-            ).tuples()
-        )
-        if user_ids
-        else {}
-    )
+    names: dict[int, str] = {}
+    if user_ids:
+        rows = session.execute(select(User.id, User.name).where(User.id.in_(user_ids)))
+        names = {row.id: row.name for row in rows}
     current = terms.CURRENT
     return Agreement(
         company_id=company_id,
