@@ -332,7 +332,7 @@ class DeliveryWorker:
                         select(Delivery.state, func.count())
                         .where(Delivery.send_job_id == job.id)
                         .group_by(Delivery.state)
-                    ).tuples()
+                    ).all()
                 )
                 if any(counts.get(state, 0) for state in OPEN_STATES):
                     continue
