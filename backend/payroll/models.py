@@ -111,7 +111,8 @@ class Payslip(Base):
     employee_id: Mapped[int] = mapped_column(
         ForeignKey("employees.id", ondelete="CASCADE"), index=True
     )
-    # Each line: {"code", "description", "quantity", "unit_price", "amount"}.
+    # Each line: {"kind", "code", "description", "amount", "quantity", "unit",
+    # "unit_price"}, as `backend.payroll.documents.PayslipLine` reads it.
     lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     gross_pay: Mapped[Decimal] = mapped_column(Money)
     preliminary_tax: Mapped[Decimal] = mapped_column(Money)
