@@ -171,3 +171,54 @@ def create_user(  # noqa: PLR0917 - click passes every option positionally
     )
     click.echo(line, err=code != 0)
     raise SystemExit(code)
+
+
+@main.command("import-vla")
+@click.argument("export_file", type=click.Path(exists=True, dir_okay=False))
+@pass_cli
+def import_vla(cli: CliContext, export_file: str) -> None:
+    """Import a company's Kivra agreement and history from the old web product."""
+    from pathlib import Path
+
+    from backend.db.session import create_db_engine, make_session_factory, transaction
+    from backend.errors import AppError
+    from backend.legacy.service import import_vla_export
+
+    engine = create_db_engine(cli.settings.database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            result = import_vla_export(session, Path(export_file).read_bytes())
+    except AppError as exc:
+        raise click.ClickException(exc.message_sv) from exc
+    finally:
+        engine.dispose()
+    if result.already:
+        click.echo("Exportfilen var redan inläst; inget ändrades.")
+    else:
+        click.echo(
+            f"Företag {result.company_id}: {result.deliveries} leveranser inlästa"
+            + (", avtalet flyttat." if result.agreement_imported else ".")
+        )
+
+
+@main.command("refresh-kivra-access")
+@pass_cli
+def refresh_kivra_access(cli: CliContext) -> None:
+    """Ask Kivra about pending access requests and set up missing tenants."""
+    import asyncio
+
+    from backend.agreements.tenant import refresh_pending_access
+    from backend.db.session import create_db_engine, make_session_factory, transaction
+    from backend.kivra_factory import kivra_client
+
+    async def refresh() -> int:
+        engine = create_db_engine(cli.settings.database_url)
+        try:
+            with transaction(make_session_factory(engine)) as session:
+                async with kivra_client(cli.settings) as kivra:
+                    return await refresh_pending_access(session, kivra)
+        finally:
+            engine.dispose()
+
+    changed = asyncio.run(refresh())
+    click.echo(f"{changed} företag fick ändrad Kivra-status.")

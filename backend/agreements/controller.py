@@ -15,7 +15,7 @@ from litestar.status_codes import HTTP_200_OK
 from backend.agreements import service
 from backend.agreements.resume import resume_send
 from backend.agreements.status import status_page
-from backend.agreements.tenant import ensure_tenant, refresh_access
+from backend.agreements.tenant import ensure_tenant
 from backend.auth.guards import CurrentUserDep, require_staff
 from backend.db.base import utcnow
 from backend.deps import AppSettings, DbSession
@@ -41,11 +41,14 @@ def _company(db_session: Any, company_id: int) -> Company:
 
 
 async def _poll_pending(db_session: Any, settings: Any, company_id: int) -> None:
+    """Follow up a pending access request or a tenant not yet set up."""
     activation = service.get_activation(db_session, company_id)
-    if activation is None or activation.tenant_state != "pending_access":
+    if activation is None or activation.state != "active":
+        return
+    if activation.tenant_state not in ("pending_access", "none"):
         return
     async with kivra_client(settings) as kivra:
-        await refresh_access(db_session, activation, kivra)
+        await ensure_tenant(db_session, activation, kivra)
     db_session.commit()
 
 

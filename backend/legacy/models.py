@@ -28,7 +28,7 @@ class VlaImport(Base):
         ForeignKey("companies.id", ondelete="CASCADE"), unique=True
     )
     orgnr: Mapped[str] = mapped_column(String(10), index=True)
-    # Hex SHA-256 of the export file, so a repeated import is recognised.
+    # Hex SHA-256 of the decoded export, so a repeated import is recognised.
     source_sha256: Mapped[str] = mapped_column(String(64))
     exported_at: Mapped[datetime] = mapped_column(UtcDateTime)
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

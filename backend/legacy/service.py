@@ -107,7 +107,8 @@ def import_vla_export(
             "Inget företag har exportfilens organisationsnummer.",
             "No company has the export file's organisation number.",
         )
-    digest = hashlib.sha256(data).hexdigest()
+    # Hash the decoded export, so the same content in other whitespace is "the same file".
+    digest = hashlib.sha256(msgspec.json.encode(export)).hexdigest()
     existing = session.scalar(
         select(VlaImport).where(VlaImport.company_id == company.id)
     )
