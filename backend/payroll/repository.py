@@ -101,8 +101,9 @@ def payslip_counts(
         select(Payslip.payroll_run_id, Payslip.validation_errors).where(
             Payslip.payroll_run_id.in_(run_ids)
         )
-    ).tuples()
-    for run_id, errors in rows:
+    )
+    for row in rows:
+        run_id, errors = int(row[0]), row[1]
         total, invalid = counts[run_id]
         counts[run_id] = (total + 1, invalid + (1 if errors else 0))
     return counts
