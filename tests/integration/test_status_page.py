@@ -1,0 +1,77 @@
+"""The status page over HTTP: a month's deliveries, Min lön and Kivra side by side."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from backend.agreements.terms import CURRENT
+from backend.delivery.models import FAILED, Delivery
+from backend.payroll.models import Employee, PayrollRun
+from tests.agreement_fixtures import ActivationWorld
+from tests.payroll_fixtures import PERIOD, build_company, client_for
+
+
+def test_status_page_shows_each_employee_masked_with_totals_and_failures(
+    activation_world: ActivationWorld,
+) -> None:
+    company = build_company(activation_world.api.session_factory, employees=3)
+    cid = company.company_id
+    # A pay date ahead keeps the send held, so no worker changes it meanwhile.
+    with activation_world.api.session_factory.begin() as session:
+        run = session.get(PayrollRun, company.run_id)
+        assert run is not None
+        run.pay_date = date(2099, 1, 25)
+    with client_for(activation_world.api, company.admin_email) as admin:
+        approved = admin.post(
+            f"/api/companies/{cid}/agreement/approve",
+            json={
+                "terms_version": CURRENT.version,
+                "scopes": ["payslips"],
+                "entry_point": "fler_losningar",
+                "resume_send": {"period": PERIOD, "mode": "pay_date"},
+            },
+        )
+        assert approved.status_code == 200, approved.text
+        # One delivery fails, as a Kivra refusal would leave it.
+        with activation_world.api.session_factory.begin() as session:
+            delivery = session.query(Delivery).filter_by(company_id=cid).first()
+            assert delivery is not None
+            delivery.state = FAILED
+            delivery.error_sv = "Kivra avvisade försändelsen."
+            failed_employee = session.get(Employee, delivery.employee_id)
+            assert failed_employee is not None
+            failed_name = f"{failed_employee.first_name} {failed_employee.last_name}"
+
+        response = admin.get(f"/api/companies/{cid}/status", params={"month": PERIOD})
+        assert response.status_code == 200
+        page = response.json()
+        deliveries = admin.get(f"/api/companies/{cid}/deliveries").json()["items"]
+
+    assert page["month"] == PERIOD
+    assert len(page["rows"]) == 3
+    assert all(
+        re.fullmatch(r"\d{8}-\*{4}", row["personnummer"]) for row in page["rows"]
+    )
+    assert sum(total["count"] for total in page["totals"]) == len(deliveries)
+    assert [(f["employee_name"], f["reason"]) for f in page["failures"]] == [
+        (failed_name, "Kivra avvisade försändelsen.")
+    ]
+    # Held for the pay date: everything not failed is still waiting.
+    assert {p["outcome"] for p in page["pending"]} == {"held"}
+    assert len(page["pending"]) == len(deliveries) - 1
+    for row in page["rows"]:
+        assert row["kivra"] is not None or row["min_lon"] is not None
+
+
+def test_status_page_refuses_a_malformed_month(
+    activation_world: ActivationWorld,
+) -> None:
+    company = build_company(activation_world.api.session_factory, with_run=False)
+    with client_for(activation_world.api, company.clerk_email) as clerk:
+        response = clerk.get(
+            f"/api/companies/{company.company_id}/status", params={"month": "2026-13"}
+        )
+        default = clerk.get(f"/api/companies/{company.company_id}/status")
+    assert response.status_code == 422
+    assert re.fullmatch(r"\d{4}-\d{2}", default.json()["month"])
