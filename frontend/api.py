@@ -16,6 +16,26 @@ import httpx
 import msgspec
 
 from frontend.settings import load_settings
+from shared_types.agreements import (
+    Agreement,
+    AgreementApprove,
+    AgreementApproved,
+    AgreementScopesUpdate,
+    KivraButton,
+    KivraCard,
+    StatusPage,
+)
+from shared_types.auth import UserInfo
+from shared_types.delivery import (
+    DeliveryList,
+    Forecast,
+    MinLonPayslipList,
+    ResendResult,
+    SendJob,
+    SendRequest,
+)
+from shared_types.notifications import NotificationList, NotificationView
+from shared_types.payroll import Company, PayrollRun, PayrollRunList
 
 logger = logging.getLogger(__name__)
 
@@ -209,3 +229,138 @@ class ApiClient:
         return response.content, response.headers.get(
             "content-type", "application/octet-stream"
         )
+
+    # The calls the pages make, one per endpoint of the agreed API.
+
+    def _company_path(self, company_id: int, rest: str = "") -> str:
+        return f"/api/companies/{company_id}{rest}"
+
+    async def me(self) -> UserInfo:
+        return await self.request("GET", "/api/auth/me", type_=UserInfo)
+
+    async def company(self, company_id: int) -> Company:
+        return await self.request("GET", self._company_path(company_id), type_=Company)
+
+    async def payroll_runs(self, company_id: int) -> PayrollRunList:
+        return await self.request(
+            "GET",
+            self._company_path(company_id, "/payroll-runs"),
+            type_=PayrollRunList,
+            params={"limit": 24},
+        )
+
+    async def payroll_run(self, company_id: int, period: str) -> PayrollRun:
+        return await self.request(
+            "GET",
+            self._company_path(company_id, f"/payroll-runs/{period}"),
+            type_=PayrollRun,
+        )
+
+    async def forecast(self, company_id: int, period: str) -> Forecast:
+        return await self.request(
+            "GET",
+            self._company_path(company_id, f"/payroll-runs/{period}/forecast"),
+            type_=Forecast,
+        )
+
+    async def send_run(self, company_id: int, period: str, mode: str) -> SendJob:
+        """Start sending a run; raises `ApiError` with code `activation_required` and the offer."""
+        return await self.request(
+            "POST",
+            self._company_path(company_id, f"/payroll-runs/{period}/send"),
+            type_=SendJob,
+            body=SendRequest(mode=mode),  # type: ignore[arg-type]
+        )
+
+    async def send_job(self, company_id: int, job_id: int) -> SendJob:
+        return await self.request(
+            "GET", self._company_path(company_id, f"/send-jobs/{job_id}"), type_=SendJob
+        )
+
+    async def cancel_send_job(self, company_id: int, job_id: int) -> SendJob:
+        return await self.request(
+            "POST",
+            self._company_path(company_id, f"/send-jobs/{job_id}/cancel"),
+            type_=SendJob,
+        )
+
+    async def resend_failed(self, company_id: int, period: str) -> ResendResult:
+        return await self.request(
+            "POST",
+            self._company_path(company_id, f"/payroll-runs/{period}/resend-failed"),
+            type_=ResendResult,
+        )
+
+    async def deliveries(self, company_id: int, period: str) -> DeliveryList:
+        return await self.request(
+            "GET",
+            self._company_path(company_id, "/deliveries"),
+            type_=DeliveryList,
+            params={"period": period, "limit": 500},
+        )
+
+    async def agreement(self, company_id: int) -> Agreement:
+        return await self.request(
+            "GET", self._company_path(company_id, "/agreement"), type_=Agreement
+        )
+
+    async def approve_agreement(
+        self, company_id: int, approval: AgreementApprove
+    ) -> AgreementApproved:
+        return await self.request(
+            "POST",
+            self._company_path(company_id, "/agreement/approve"),
+            type_=AgreementApproved,
+            body=approval,
+        )
+
+    async def update_scopes(self, company_id: int, scopes: list[str]) -> Agreement:
+        return await self.request(
+            "PUT",
+            self._company_path(company_id, "/agreement/scopes"),
+            type_=Agreement,
+            body=AgreementScopesUpdate(scopes=scopes),  # type: ignore[arg-type]
+        )
+
+    async def end_agreement(self, company_id: int) -> Agreement:
+        return await self.request(
+            "POST", self._company_path(company_id, "/agreement/end"), type_=Agreement
+        )
+
+    async def kivra_card(self, company_id: int) -> KivraCard:
+        return await self.request(
+            "GET", self._company_path(company_id, "/kivra/card"), type_=KivraCard
+        )
+
+    async def kivra_button(self, company_id: int, period: str) -> KivraButton:
+        return await self.request(
+            "GET",
+            self._company_path(company_id, "/kivra/button"),
+            type_=KivraButton,
+            params={"period": period},
+        )
+
+    async def status_page(self, company_id: int, month: str) -> StatusPage:
+        return await self.request(
+            "GET",
+            self._company_path(company_id, "/status"),
+            type_=StatusPage,
+            params={"month": month} if month else None,
+        )
+
+    async def notifications(self) -> NotificationList:
+        return await self.request("GET", "/api/notifications", type_=NotificationList)
+
+    async def mark_notification_read(self, notification_id: int) -> NotificationView:
+        return await self.request(
+            "POST", f"/api/notifications/{notification_id}/read", type_=NotificationView
+        )
+
+    async def my_payslips(self) -> MinLonPayslipList:
+        return await self.request("GET", "/api/me/payslips", type_=MinLonPayslipList)
+
+    async def my_payslip_pdf(self, payslip_id: int) -> bytes:
+        content, _media_type = await self.fetch_bytes(
+            f"/api/me/payslips/{payslip_id}/pdf"
+        )
+        return content

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from frontend.components.notices import notice_banner
 from frontend.components.text import tr
 from frontend.state import SessionState
 
@@ -124,6 +125,7 @@ def page_frame(
     return rx.box(
         header(),
         rx.box(
+            notice_banner(),
             *heading,
             *children,
             as_="main",

@@ -1,0 +1,139 @@
+"""Min lön (`/min-lon`): the signed-in employee's own payslips as PDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+from reflex.event import EventSpec
+
+from frontend.api import ApiError
+from frontend.components.layout import page_frame
+from frontend.components.text import tr
+from frontend.state import SessionState
+
+
+@dataclass(frozen=True)
+class MyPayslip:
+    id: int
+    period: str
+    pay_date: str
+    company_name: str
+    gross_pay: str
+    preliminary_tax: str
+    net_pay: str
+
+
+class MinLonState(SessionState):
+    """The employee's payslips."""
+
+    payslips: list[MyPayslip] = []
+    loaded: bool = False
+    error: str = ""
+
+    @rx.event
+    async def load(self) -> EventSpec | None:
+        if not self._token:
+            return rx.redirect("/login")
+        if self.role != "employee":
+            return rx.redirect(self.home_path())
+        try:
+            answer = await self.api().my_payslips()
+        except ApiError as error:
+            self.error = error.message
+            self.loaded = True
+            return self.session_expired(error)
+        self.payslips = [
+            MyPayslip(
+                id=p.id,
+                period=p.period,
+                pay_date=p.pay_date.isoformat(),
+                company_name=p.company_name,
+                gross_pay=p.gross_pay,
+                preliminary_tax=p.preliminary_tax,
+                net_pay=p.net_pay,
+            )
+            for p in answer.items
+        ]
+        self.error = ""
+        self.loaded = True
+        return None
+
+    @rx.event
+    async def download(self, payslip_id: int) -> EventSpec | None:
+        """Fetch the PDF with the user's token and hand it to the browser."""
+        period = next((p.period for p in self.payslips if p.id == payslip_id), "")
+        try:
+            pdf = await self.api().my_payslip_pdf(payslip_id)
+        except ApiError as error:
+            self.error = error.message
+            return self.session_expired(error)
+        return rx.download(
+            data=pdf, filename=f"lonebesked-{period}.pdf", mime_type="application/pdf"
+        )
+
+
+def _payslip(p: rx.Var[MyPayslip]) -> rx.Component:
+    return rx.card(
+        rx.flex(
+            rx.box(
+                rx.heading(tr("Lönebesked ", "Payslip "), p.period, size="4", as_="h2"),
+                rx.text(p.company_name, size="2", color_scheme="gray"),
+                rx.text(tr("Utbetalning ", "Paid "), p.pay_date, size="2"),
+            ),
+            rx.data_list.root(
+                rx.data_list.item(
+                    rx.data_list.label(tr("Bruttolön", "Gross pay")),
+                    rx.data_list.value(p.gross_pay, " kr"),
+                ),
+                rx.data_list.item(
+                    rx.data_list.label(tr("Preliminärskatt", "Preliminary tax")),
+                    rx.data_list.value(p.preliminary_tax, " kr"),
+                ),
+                rx.data_list.item(
+                    rx.data_list.label(tr("Att betala ut", "Net pay")),
+                    rx.data_list.value(p.net_pay, " kr"),
+                ),
+                size="2",
+            ),
+            rx.button(
+                rx.icon("download", size=16),
+                tr("Ladda ner PDF", "Download PDF"),
+                on_click=MinLonState.download(p.id),
+                variant="soft",
+                class_name="download-pdf",
+                align_self="start",
+            ),
+            direction="column",
+            gap="3",
+        ),
+        class_name="my-payslip",
+    )
+
+
+def min_lon_page() -> rx.Component:
+    return page_frame(
+        rx.flex(
+            rx.cond(
+                MinLonState.error != "",
+                rx.callout(
+                    MinLonState.error,
+                    icon="triangle_alert",
+                    color_scheme="red",
+                    role="alert",
+                ),
+            ),
+            rx.foreach(MinLonState.payslips, _payslip),
+            rx.cond(
+                MinLonState.loaded & (MinLonState.payslips.length() == 0),  # type: ignore[attr-defined]
+                rx.text(
+                    tr("Du har inga lönebesked ännu.", "You have no payslips yet."),
+                    id="no-payslips",
+                ),
+            ),
+            direction="column",
+            gap="3",
+        ),
+        title_sv="Min lön",
+        title_en="Min lön",
+    )

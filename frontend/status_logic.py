@@ -1,0 +1,214 @@
+"""The Kivra status page: months, totals, rows, filters and advice, free of Reflex."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from frontend.send_logic import OUTCOME_LABELS
+from shared_types.agreements import StatusFailure, StatusPage, StatusRow
+
+ALL_OUTCOMES = "all"
+CHANNEL_LABELS = {"kivra": "Kivra", "min_lon": "Min lön"}
+
+
+class StatusPhase(StrEnum):
+    """Loading the status page."""
+
+    LOADING = "loading"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class EndPhase(StrEnum):
+    """Ending the use of Kivra, behind a confirmation."""
+
+    CLOSED = "closed"
+    CONFIRMING = "confirming"
+    ENDING = "ending"
+    ENDED = "ended"
+
+
+class ResendPhase(StrEnum):
+    """Sending the month's failed payslips again."""
+
+    IDLE = "idle"
+    RESENDING = "resending"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class TotalView:
+    """One channel and outcome with its count."""
+
+    channel: str
+    outcome: str
+    outcome_sv: str
+    outcome_en: str
+    count: int
+
+
+@dataclass(frozen=True)
+class RowView:
+    """One employee's month: Kivra and Min lön side by side."""
+
+    name: str
+    personnummer: str
+    kivra: str
+    kivra_sv: str
+    kivra_en: str
+    min_lon: str
+    min_lon_sv: str
+    min_lon_en: str
+    reason: str
+    failed: bool
+
+
+@dataclass(frozen=True)
+class FailureView:
+    """A failed payslip with its reason and what to do about it."""
+
+    name: str
+    personnummer: str
+    channel: str
+    reason: str
+    advice_sv: str
+    advice_en: str
+
+
+def previous_month(today: date) -> str:
+    """The month before `today`'s, as "YYYY-MM" (the page's default)."""
+    year, month = (
+        (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    )
+    return f"{year:04d}-{month:02d}"
+
+
+def month_choices(today: date, count: int = 12) -> list[str]:
+    """The last `count` months, newest first, starting with the current month."""
+    year, month = today.year, today.month
+    months = []
+    for _ in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
+
+
+def outcome_label(outcome: str | None) -> tuple[str, str]:
+    """The outcome in Swedish and English; a dash when there was no delivery."""
+    if not outcome:
+        return ("–", "–")
+    return OUTCOME_LABELS.get(outcome, (outcome, outcome))
+
+
+def totals(page: StatusPage) -> list[TotalView]:
+    """The page's totals, Kivra first, each outcome labelled."""
+    order = {name: index for index, name in enumerate(OUTCOME_LABELS)}
+    ordered = sorted(
+        page.totals,
+        key=lambda t: (
+            t.channel != "kivra",
+            order.get(t.outcome, len(order)),
+            t.outcome,
+        ),
+    )
+    return [
+        TotalView(t.channel, t.outcome, *outcome_label(t.outcome), count=t.count)
+        for t in ordered
+    ]
+
+
+def total_of(page: StatusPage, channel: str) -> int:
+    """All payslips of the month on one channel."""
+    return sum(t.count for t in page.totals if t.channel == channel)
+
+
+def chart_data(page: StatusPage) -> list[dict[str, str | int]]:
+    """One bar group per outcome with a count per channel, for the chart."""
+    by_outcome: dict[str, dict[str, str | int]] = {}
+    for total in totals(page):
+        bar = by_outcome.setdefault(
+            total.outcome, {"outcome": total.outcome_sv, "kivra": 0, "min_lon": 0}
+        )
+        bar[total.channel] = int(bar.get(total.channel, 0)) + total.count
+    return list(by_outcome.values())
+
+
+def _row_view(row: StatusRow) -> RowView:
+    kivra_sv, kivra_en = outcome_label(row.kivra)
+    min_lon_sv, min_lon_en = outcome_label(row.min_lon)
+    return RowView(
+        name=row.employee_name,
+        personnummer=row.personnummer,
+        kivra=row.kivra or "",
+        kivra_sv=kivra_sv,
+        kivra_en=kivra_en,
+        min_lon=row.min_lon or "",
+        min_lon_sv=min_lon_sv,
+        min_lon_en=min_lon_en,
+        reason=row.reason or "",
+        failed="failed" in (row.kivra, row.min_lon)
+        or "expired" in (row.kivra, row.min_lon),
+    )
+
+
+def rows(page: StatusPage) -> list[RowView]:
+    return [_row_view(row) for row in page.rows]
+
+
+def filter_rows(all_rows: list[RowView], search: str, outcome: str) -> list[RowView]:
+    """Rows whose name or personnummer contains `search` and that have `outcome`."""
+    needle = search.strip().lower()
+    return [
+        row
+        for row in all_rows
+        if (not needle or needle in row.name.lower() or needle in row.personnummer)
+        and (outcome in ("", ALL_OUTCOMES) or outcome in (row.kivra, row.min_lon))
+    ]
+
+
+_ADVICE: dict[str, tuple[str, str]] = {
+    "kivra": (
+        "Kontrollera den anställdas personnummer i lönesystemet och tryck sedan på "
+        "”Skicka om misslyckade”. Kvarstår felet skickas lönebeskedet till Min lön.",
+        "Check the employee's personal identity number in the payroll program, then "
+        "press “Resend failed”. If it still fails, the payslip goes to Min lön.",
+    ),
+    "min_lon": (
+        "Bjud in den anställda till Min lön eller lägg till en e-postadress, och tryck "
+        "sedan på ”Skicka om misslyckade”.",
+        "Invite the employee to Min lön or add an e-mail address, then press “Resend failed”.",
+    ),
+}
+
+
+def failures(page: StatusPage) -> list[FailureView]:
+    """The month's failures, each with what the employer can do."""
+    return [_failure_view(failure) for failure in page.failures]
+
+
+def _failure_view(failure: StatusFailure) -> FailureView:
+    advice_sv, advice_en = _ADVICE.get(failure.channel, _ADVICE["kivra"])
+    return FailureView(
+        name=failure.employee_name,
+        personnummer=failure.personnummer,
+        channel=CHANNEL_LABELS.get(failure.channel, failure.channel),
+        reason=failure.reason,
+        advice_sv=advice_sv,
+        advice_en=advice_en,
+    )
+
+
+def confirm_end(phase: EndPhase) -> EndPhase:
+    """Press "Avsluta Kivra": ask first."""
+    return EndPhase.CONFIRMING if phase == EndPhase.CLOSED else phase
+
+
+def end_confirmed(phase: EndPhase) -> EndPhase:
+    """The confirmation was accepted: end."""
+    return EndPhase.ENDING if phase == EndPhase.CONFIRMING else phase
+
+
+def end_cancelled(phase: EndPhase) -> EndPhase:
+    return EndPhase.CLOSED if phase == EndPhase.CONFIRMING else phase

@@ -1,0 +1,124 @@
+"""The status page's months, totals, filters and the end-Kivra confirmation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from frontend import status_logic
+from frontend.status_logic import ALL_OUTCOMES, EndPhase
+from shared_types.agreements import StatusFailure, StatusPage, StatusRow, StatusTotal
+
+
+def make_page() -> StatusPage:
+    return StatusPage(
+        company_id=1,
+        month="2026-11",
+        card_state="active",
+        kivra_enabled=True,
+        totals=[
+            StatusTotal(channel="min_lon", outcome="published", count=2),
+            StatusTotal(channel="kivra", outcome="failed", count=1),
+            StatusTotal(channel="kivra", outcome="delivered", count=3),
+        ],
+        rows=[
+            StatusRow(
+                employee_id=1,
+                employee_name="Tolvan Tolvansson",
+                personnummer="19121212-****",
+                period="2026-11",
+                kivra="delivered",
+                min_lon=None,
+                reason=None,
+                source="product",
+            ),
+            StatusRow(
+                employee_id=2,
+                employee_name="Anna Andersson",
+                personnummer="19800101-****",
+                period="2026-11",
+                kivra="failed",
+                min_lon=None,
+                reason="Okänd mottagare",
+                source="product",
+            ),
+            StatusRow(
+                employee_id=3,
+                employee_name="Bo Berg",
+                personnummer="19750505-****",
+                period="2026-11",
+                kivra=None,
+                min_lon="published",
+                reason=None,
+                source="product",
+            ),
+        ],
+        failures=[
+            StatusFailure(
+                employee_name="Anna Andersson",
+                personnummer="19800101-****",
+                channel="kivra",
+                outcome="failed",
+                reason="Okänd mottagare",
+            )
+        ],
+        pending=[],
+    )
+
+
+def test_previous_month_wraps_the_year() -> None:
+    assert status_logic.previous_month(date(2026, 1, 15)) == "2025-12"
+    assert status_logic.previous_month(date(2026, 12, 4)) == "2026-11"
+
+
+def test_month_choices_newest_first() -> None:
+    assert status_logic.month_choices(date(2026, 2, 1), count=3) == [
+        "2026-02",
+        "2026-01",
+        "2025-12",
+    ]
+
+
+def test_totals_kivra_first_in_outcome_order() -> None:
+    totals = status_logic.totals(make_page())
+    assert [(t.channel, t.outcome) for t in totals] == [
+        ("kivra", "delivered"),
+        ("kivra", "failed"),
+        ("min_lon", "published"),
+    ]
+    assert status_logic.total_of(make_page(), "kivra") == 4
+
+
+def test_chart_data_groups_channels_per_outcome() -> None:
+    data = status_logic.chart_data(make_page())
+    assert {"outcome": "Levererade till Kivra", "kivra": 3, "min_lon": 0} in data
+    assert {"outcome": "Publicerade i Min lön", "kivra": 0, "min_lon": 2} in data
+
+
+def test_filter_rows_by_search_and_outcome() -> None:
+    rows = status_logic.rows(make_page())
+    assert [r.name for r in status_logic.filter_rows(rows, "anna", ALL_OUTCOMES)] == [
+        "Anna Andersson"
+    ]
+    assert [r.name for r in status_logic.filter_rows(rows, "", "published")] == [
+        "Bo Berg"
+    ]
+    assert [r.name for r in status_logic.filter_rows(rows, "19121212", "")] == [
+        "Tolvan Tolvansson"
+    ]
+    assert status_logic.filter_rows(rows, "tolvan", "failed") == []
+
+
+def test_failed_rows_and_failures_carry_advice() -> None:
+    rows = status_logic.rows(make_page())
+    assert [r.failed for r in rows] == [False, True, False]
+    [failure] = status_logic.failures(make_page())
+    assert failure.reason == "Okänd mottagare"
+    assert "Skicka om misslyckade" in failure.advice_sv
+
+
+def test_end_kivra_only_after_confirmation() -> None:
+    assert status_logic.end_confirmed(EndPhase.CLOSED) == EndPhase.CLOSED
+    asking = status_logic.confirm_end(EndPhase.CLOSED)
+    assert asking == EndPhase.CONFIRMING
+    assert status_logic.end_cancelled(asking) == EndPhase.CLOSED
+    assert status_logic.end_confirmed(asking) == EndPhase.ENDING
