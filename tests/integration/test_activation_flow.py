@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from backend.agreements.demo import seed_activation
 from backend.agreements.gate import check_send
 from backend.agreements.terms import CURRENT
 from backend.payroll.models import Company
@@ -294,3 +295,20 @@ def test_activation_routes_hide_other_companies(
             method, f"/api/companies/{theirs.company_id}{path}", json=body
         )
     assert response.status_code == 404
+
+
+def test_activation_demo_pending_story_waits_for_kivra_on_first_card_read(
+    activation_world: ActivationWorld,
+) -> None:
+    company = build_company(activation_world.api.session_factory, with_run=False)
+    activation_world.kivra.operator.seed_foreign_tenant(company.orgnr)
+    with activation_world.api.session_factory.begin() as session:
+        assert seed_activation(session, company.company_id, "kivra_access_pending")
+    with activation_world.api.session_factory.begin() as session:
+        assert not seed_activation(session, company.company_id, "kivra_access_pending")
+    with client_for(activation_world.api, company.admin_email) as admin:
+        card = admin.get(f"/api/companies/{company.company_id}/kivra/card").json()
+    assert card["state"] == "waiting_for_kivra"
+    assert [
+        r["vat_number"] for r in activation_world.kivra.operator.access_requests()
+    ] == [_vat(company)]
