@@ -5,6 +5,9 @@ Features register their own commands at the bottom of this module.
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 import click
 
 from backend.logging import configure_logging
@@ -222,3 +225,113 @@ def refresh_kivra_access(cli: CliContext) -> None:
 
     changed = asyncio.run(refresh())
     click.echo(f"{changed} företag fick ändrad Kivra-status.")
+
+
+@main.command("import-employees")
+@click.option("--company", "orgnr", required=True, help="The company's organisation number.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_cli
+def import_employees(cli: CliContext, orgnr: str, file: Path) -> None:
+    """Import an employee register (PAXml or CSV), all or nothing."""
+    from backend.payroll.imports_cli import import_employees_command
+
+    raise SystemExit(import_employees_command(cli.settings, orgnr, file))
+
+
+@main.command("import-payroll")
+@click.option("--company", "orgnr", required=True, help="The company's organisation number.")
+@click.option("--period", required=True, help="The payroll period, YYYY-MM.")
+@click.option(
+    "--pay-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Pay date, YYYY-MM-DD (default: the 25th, or the weekday before).",
+)
+@click.option("--finalise", is_flag=True, help="Make the run final after importing it.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_cli
+def import_payroll(  # noqa: PLR0917 - click passes every option positionally
+    cli: CliContext,
+    orgnr: str,
+    period: str,
+    pay_date: datetime | None,
+    finalise: bool,
+    file: Path,
+) -> None:
+    """Import a payroll run (CSV or JSON) as a draft, all or nothing."""
+    from backend.payroll.imports_cli import import_payroll_command
+
+    raise SystemExit(
+        import_payroll_command(
+            cli.settings,
+            orgnr,
+            period,
+            file,
+            pay_date=pay_date.date() if pay_date else None,
+            finalise=finalise,
+        )
+    )
+
+
+@main.command("create-company")
+@click.option("--name", required=True, help="The company's name.")
+@click.option("--orgnr", required=True, help="Organisation number, NNNNNN-NNNN.")
+@click.option("--city", default="", help="Postal town.")
+@click.option("--email", default="", help="The company's e-mail address.")
+@pass_cli
+def create_company(cli: CliContext, name: str, orgnr: str, city: str, email: str) -> None:
+    """Add a company."""
+    from backend.auth.cli import create_company_command
+
+    code, line = create_company_command(
+        cli.settings, name=name, orgnr=orgnr, city=city, email=email
+    )
+    click.echo(line, err=code != 0)
+    raise SystemExit(code)
+
+
+@main.command("create-user")
+@click.option("--company", "orgnr", required=True, help="The company's organisation number.")
+@click.option("--email", required=True, help="The e-mail address to sign in with.")
+@click.option("--name", required=True, help="The user's name.")
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "payroll_clerk", "employee"]),
+    default="admin",
+    show_default=True,
+)
+@click.option("--personnummer", default=None, help="The employee's, for role employee.")
+@click.password_option(help="The password (asked for when not given).")
+@pass_cli
+def create_user(  # noqa: PLR0917 - click passes every option positionally
+    cli: CliContext,
+    orgnr: str,
+    email: str,
+    name: str,
+    role: str,
+    personnummer: str | None,
+    password: str,
+) -> None:
+    """Add a user who can sign in to a company."""
+    from backend.auth.cli import create_user_command
+
+    code, line = create_user_command(
+        cli.settings,
+        orgnr=orgnr,
+        email=email,
+        name=name,
+        role=role,
+        password=password,
+        personnummer=personnummer,
+    )
+    click.echo(line, err=code != 0)
+    raise SystemExit(code)
+
+
+@main.command()
+@pass_cli
+def demo(cli: CliContext) -> None:
+    """Seed the demo companies, users, employees and last month's payroll (idempotent)."""
+    from backend.demo.seed import demo_command
+
+    raise SystemExit(demo_command(cli.settings))
