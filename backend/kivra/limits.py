@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 KIVRA_CONTENTS_PER_RECIPIENT = 50
 KIVRA_RECIPIENT_WINDOW_SECONDS = 60.0
+# Past this many tracked recipients, idle ones are dropped to bound memory.
+_FORGET_IDLE_ABOVE = 10_000
 
 
 class RecipientRateLimiter:
@@ -51,6 +53,8 @@ class RecipientRateLimiter:
         concurrent callers for the same recipient cannot overbook a window.
         """
         key = (tenant_key, recipient)
+        if len(self._sent) > _FORGET_IDLE_ABOVE:
+            self.forget_idle()
         waited = 0.0
         while True:
             now = self._clock()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from backend.kivra import KivraClient, KivraClientConfig
+from backend.kivra import KivraClient, KivraClientConfig, spec
 from backend.kivra.errors import (
     KivraAuthError,
     KivraDecodeError,
@@ -28,11 +29,23 @@ TENANT = "1424780396902ee9278b16417f8e3252c3ced28c38"
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
+async def judge_against_spec(request: httpx.Request) -> None:
+    """Fail the call if the client sends a body Kivra's spec would refuse."""
+    if request.url.path == "/v1/auth" or not request.content:
+        return
+    template = spec.path_template(request.url.path)
+    assert template is not None
+    body = json.loads(request.content)
+    assert spec.validate_request(request.method, template, body) == []
+
+
 def make_client(
     handler: Handler, **config: float
 ) -> tuple[KivraClient, httpx.AsyncClient]:
     http = httpx.AsyncClient(
-        base_url="http://kivra.test", transport=httpx.MockTransport(handler)
+        base_url="http://kivra.test",
+        transport=httpx.MockTransport(handler),
+        event_hooks={"request": [judge_against_spec]},
     )
     fields: dict[str, float] = {
         "retry_initial_wait_seconds": 0.01,
