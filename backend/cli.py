@@ -121,61 +121,6 @@ def worker(cli: CliContext, once: bool) -> None:
     worker_command(cli.settings, once=once)
 
 
-@main.command("create-company")
-@click.option("--name", required=True, help="The company's name.")
-@click.option("--orgnr", required=True, help="Organisation number, NNNNNN-NNNN.")
-@click.option("--city", default="", help="Postal town.")
-@click.option("--email", default="", help="The company's e-mail address.")
-@pass_cli
-def create_company(cli: CliContext, name: str, orgnr: str, city: str, email: str) -> None:
-    """Add a company."""
-    from backend.auth.cli import create_company_command
-
-    code, line = create_company_command(
-        cli.settings, name=name, orgnr=orgnr, city=city, email=email
-    )
-    click.echo(line, err=code != 0)
-    raise SystemExit(code)
-
-
-@main.command("create-user")
-@click.option("--company", "orgnr", required=True, help="The company's organisation number.")
-@click.option("--email", required=True, help="The e-mail address to sign in with.")
-@click.option("--name", required=True, help="The user's name.")
-@click.option(
-    "--role",
-    type=click.Choice(["admin", "payroll_clerk", "employee"]),
-    default="admin",
-    show_default=True,
-)
-@click.option("--personnummer", default=None, help="The employee's, for role employee.")
-@click.password_option(help="The password (asked for when not given).")
-@pass_cli
-def create_user(  # noqa: PLR0917 - click passes every option positionally
-    cli: CliContext,
-    orgnr: str,
-    email: str,
-    name: str,
-    role: str,
-    personnummer: str | None,
-    password: str,
-) -> None:
-    """Add a user who can sign in to a company."""
-    from backend.auth.cli import create_user_command
-
-    code, line = create_user_command(
-        cli.settings,
-        orgnr=orgnr,
-        email=email,
-        name=name,
-        role=role,
-        password=password,
-        personnummer=personnummer,
-    )
-    click.echo(line, err=code != 0)
-    raise SystemExit(code)
-
-
 @main.command("import-vla")
 @click.argument("export_file", type=click.Path(exists=True, dir_okay=False))
 @pass_cli
