@@ -133,7 +133,11 @@ def import_employees(
             updated += 1
     logger.info(
         "employees_imported",
-        extra={"company_id": company_id, "created": created, "updated": updated},
+        extra={
+            "company_id": company_id,
+            "employees_created": created,
+            "employees_updated": updated,
+        },
     )
     return EmployeeImportResult(created=created, updated=updated, total=len(records))
 
