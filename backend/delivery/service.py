@@ -147,15 +147,18 @@ def prepare_run(
     run = _run_or_404(session, company_id, period)
     company = payroll.get_company(session, company_id)
     assert company is not None  # the run's foreign key guarantees it
-    rows = session.execute(
-        select(Payslip.id, Payslip.validation_errors, Employee)
-        .join(Employee, Employee.id == Payslip.employee_id)
-        .where(Payslip.payroll_run_id == run.id)
-        .order_by(Employee.last_name, Employee.first_name, Payslip.id)
-    ).all()
+    rows: list[tuple[Payslip, Employee]] = [
+        (payslip, employee)
+        for payslip, employee in session.execute(
+            select(Payslip, Employee)
+            .join(Employee, Employee.id == Payslip.employee_id)
+            .where(Payslip.payroll_run_id == run.id)
+            .order_by(Employee.last_name, Employee.first_name, Payslip.id)
+        )
+    ]
     payslips = [
         PayslipFacts(
-            payslip_id=payslip_id,
+            payslip_id=payslip.id,
             employee_id=employee.id,
             name=f"{employee.first_name} {employee.last_name}",
             personnummer=employee.personnummer,
@@ -167,9 +170,9 @@ def prepare_run(
                 employment_end=employee.employment_end,
             ),
         )
-        for payslip_id, _errors, employee in rows
+        for payslip, employee in rows
     ]
-    invalid = sum(1 for _id, errors, _e in rows if errors)
+    invalid = sum(1 for payslip, _employee in rows if payslip.validation_errors)
     blocked = _blocked_reason(run, invalid)
     if for_send and blocked is not None:
         raise blocked

@@ -8,7 +8,7 @@ always complete.
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Exists, exists, func, select
 from sqlalchemy.orm import Session
 
 from backend.delivery.models import JOB_DONE, JOB_SENDING, Delivery, SendJob
@@ -73,7 +73,7 @@ def list_deliveries(
     return DeliveryList(items=items, page=Page(total=total, limit=limit, offset=offset))
 
 
-def _released():  # type: ignore[no-untyped-def]
+def _released() -> Exists:
     """The run of the payslip has a send job that was released."""
     return exists().where(
         SendJob.payroll_run_id == PayrollRun.id,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import msgspec
 import pytest
 from sqlalchemy import update
 
@@ -74,6 +75,9 @@ async def test_delivery_send_now_delivers_each_payslip_once(
             company.employee_ids[1]: "kivra",
             company.employee_ids[2]: "min_lon",
         }
+        # The third is neither in Kivra nor enrolled in Min lön: flagged.
+        assert forecast.json()["flagged"] is True
+        assert forecast.json()["unreachable"] == 1
         sent = http.post(
             f"{base}/payroll-runs/{company.period}/send", json={"mode": "now"}
         )
@@ -227,6 +231,30 @@ async def test_delivery_lost_response_in_production_mode_gives_one_content(
     received = emulator.operator.received(ssn)
     assert row.state == "delivered"
     assert row.attempts == 2
+    assert len(received) == 1
+    assert received[0]["key"] == row.content_key
+
+
+async def test_delivery_slow_kivra_timeout_is_resent_once_in_production(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    """Kivra answers after our timeout but stores the content: still one content."""
+    emulator.operator.set_mode("production")
+    company = _company(server, employees=1)
+    [ssn] = personnummer_of(server.session_factory, company.employee_ids)
+    emulator.operator.seed_recipient(ssn, "active")
+    base = f"/api/companies/{company.company_id}"
+    with client_for(server, company.clerk_email) as http:
+        http.post(f"{base}/payroll-runs/{company.period}/send", json={"mode": "now"})
+    emulator.operator.inject_fault(
+        "latency", "/v2/tenant/*/content", delay_seconds=0.6, count=1
+    )
+    impatient = msgspec.structs.replace(server.settings, kivra_timeout_seconds=0.2)
+    await run_worker_rounds(impatient, server.session_factory)
+    [row] = deliveries_of(server.session_factory, company.company_id)
+    received = emulator.operator.received(ssn)
+    assert row.state == "delivered"
+    assert row.attempts >= 2
     assert len(received) == 1
     assert received[0]["key"] == row.content_key
 
