@@ -80,7 +80,8 @@ def normalise_ssn(value: str, *, today: date | None = None) -> str:
         raise _invalid_ssn()
     if _birth_date(int(digits[:4]), int(digits[4:6]), int(digits[6:8])) is None:
         raise _invalid_ssn()
-    if not luhn_valid(digits[2:]):
+    # Birth numbers run from 001; 000 is never issued.
+    if digits[8:11] == "000" or not luhn_valid(digits[2:]):
         raise _invalid_ssn()
     return digits
 

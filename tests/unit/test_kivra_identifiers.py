@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from personnummer import personnummer as reference
 
 from backend.kivra.errors import KivraValidationError
@@ -52,6 +54,7 @@ def test_normalise_ssn_puts_a_ten_digit_birth_in_the_past() -> None:
         "19120230-1234",  # 30 February
         "12345",
         "19121212_1212",
+        "19121212-0008",  # valid check digit, but birth number 000 is never issued
         "",
         "abcdefghijkl",
     ],
@@ -94,3 +97,32 @@ def test_vat_number_rejects_bad_organisation_numbers(raw: str) -> None:
 def test_check_vat_number_requires_the_exact_form(raw: str) -> None:
     with pytest.raises(KivraValidationError):
         check_vat_number(raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    born=st.dates(min_value=date(1900, 1, 1), max_value=date(2025, 12, 31)),
+    serial=st.integers(min_value=0, max_value=9999),
+    samordning=st.booleans(),
+)
+def test_normalise_ssn_agrees_with_an_independent_implementation(
+    born: date, serial: int, samordning: bool
+) -> None:
+    """Accepted exactly when the personnummer library accepts, in both lengths."""
+    day = born.day + (60 if samordning else 0)
+    number = f"{born:%Y%m}{day:02d}{serial:04d}"
+    valid = reference.valid(number)
+    hundred = (TODAY.year - born.year, TODAY.month, TODAY.day) >= (
+        100,
+        born.month,
+        born.day,
+    )
+    separator = "+" if hundred else "-"
+    for form in (number, f"{number[2:8]}{separator}{number[8:]}"):
+        try:
+            normalised = normalise_ssn(form, today=TODAY)
+        except KivraValidationError:
+            assert not valid, form
+        else:
+            assert valid, form
+            assert normalised == number
