@@ -70,7 +70,7 @@ def header() -> rx.Component:
                     _nav_link("Start", "Home", "/"),
                     _nav_link("Fler lösningar", "More solutions", "/fler-losningar"),
                     _nav_link("Status", "Status", "/kivra/status"),
-                    gap="4",
+                    spacing="4",
                     wrap="wrap",
                     as_="nav",
                     aria_label=tr("Huvudmeny", "Main menu"),
@@ -90,21 +90,21 @@ def header() -> rx.Component:
                             variant="soft",
                             size="1",
                         ),
-                        gap="2",
+                        spacing="2",
                         align="center",
                     ),
                 ),
-                gap="4",
+                spacing="4",
                 align="center",
                 wrap="wrap",
             ),
-            gap="4",
+            spacing="4",
             align="center",
             wrap="wrap",
             max_width="1100px",
             margin_x="auto",
-            padding_x="4",
-            padding_y="3",
+            padding_x="var(--space-4)",
+            padding_y="var(--space-3)",
         ),
         as_="header",
         border_bottom="1px solid var(--gray-a5)",
@@ -118,7 +118,14 @@ def page_frame(
 ) -> rx.Component:
     """A signed-in page: the header above, the content in a readable column."""
     heading = (
-        [rx.heading(tr(title_sv, title_en), size="6", margin_bottom="4", as_="h1")]
+        [
+            rx.heading(
+                tr(title_sv, title_en),
+                size="6",
+                margin_bottom="var(--space-4)",
+                as_="h1",
+            )
+        ]
         if title_sv
         else []
     )
@@ -131,7 +138,7 @@ def page_frame(
             as_="main",
             max_width="1100px",
             margin_x="auto",
-            padding="4",
+            padding="var(--space-4)",
             width="100%",
         ),
         min_height="100vh",

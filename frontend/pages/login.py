@@ -79,7 +79,7 @@ def login_page() -> rx.Component:
                         language_switch(),
                         align="center",
                         wrap="wrap",
-                        gap="3",
+                        spacing="3",
                     ),
                     rx.text(
                         tr(
@@ -136,7 +136,7 @@ def login_page() -> rx.Component:
                         id="login-submit",
                     ),
                     direction="column",
-                    gap="3",
+                    spacing="3",
                 ),
                 on_submit=LoginState.sign_in,
                 reset_on_submit=False,
@@ -146,6 +146,6 @@ def login_page() -> rx.Component:
             size="4",
         ),
         min_height="100vh",
-        padding="4",
+        padding="var(--space-4)",
         lang=SessionState.language,
     )

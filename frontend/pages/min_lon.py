@@ -105,7 +105,7 @@ def _payslip(p: rx.Var[MyPayslip]) -> rx.Component:
                 align_self="start",
             ),
             direction="column",
-            gap="3",
+            spacing="3",
         ),
         class_name="my-payslip",
     )
@@ -132,7 +132,7 @@ def min_lon_page() -> rx.Component:
                 ),
             ),
             direction="column",
-            gap="3",
+            spacing="3",
         ),
         title_sv="Min lön",
         title_en="Min lön",

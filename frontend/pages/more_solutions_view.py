@@ -35,7 +35,7 @@ def kivra_card() -> rx.Component:
                 rx.icon("mailbox", size=28),
                 rx.heading(tr(S.card_title_sv, S.card_title_en), size="5", as_="h2"),  # type: ignore[arg-type]
                 card_badge(),
-                gap="3",
+                spacing="3",
                 align="center",
                 wrap="wrap",
             ),
@@ -49,7 +49,7 @@ def kivra_card() -> rx.Component:
                 ),  # type: ignore[arg-type]
             ),
             direction="column",
-            gap="3",
+            spacing="3",
         ),
         id="kivra-card",
     )
@@ -67,7 +67,7 @@ def _switch(
                 id=ident,
             ),
             tr(label_sv, label_en),
-            gap="2",
+            spacing="2",
             align="center",
         ),
     )
@@ -118,7 +118,7 @@ def scopes_panel() -> rx.Component:
             ),
             rx.cond(S.phase == AgreementPhase.SAVING, rx.spinner()),
             direction="column",
-            gap="3",
+            spacing="3",
         ),
     )
 
@@ -152,7 +152,7 @@ def approve_panel() -> rx.Component:
                             "Jag har läst och godkänner villkoren",
                             "I have read and accept the terms",
                         ),
-                        gap="2",
+                        spacing="2",
                         align="center",
                     ),
                 ),
@@ -165,7 +165,7 @@ def approve_panel() -> rx.Component:
                     align_self="start",
                 ),
                 direction="column",
-                gap="3",
+                spacing="3",
             ),
         ),
     )
@@ -188,7 +188,7 @@ def history_panel() -> rx.Component:
                 tr("Avtalets historik", "Agreement history"),
                 size="4",
                 as_="h2",
-                margin_bottom="2",
+                margin_bottom="var(--space-2)",
             ),
             rx.table.root(
                 rx.table.header(
@@ -223,17 +223,17 @@ def more_solutions_page() -> rx.Component:
             ),
             rx.cond(
                 S.phase == AgreementPhase.LOADING,
-                rx.flex(rx.spinner(), tr("Hämtar …", "Loading …"), gap="2"),
+                rx.flex(rx.spinner(), tr("Hämtar …", "Loading …"), spacing="2"),
                 rx.flex(
                     kivra_card(),
                     approve_panel(),
                     scopes_panel(),
                     history_panel(),
                     direction="column",
-                    gap="4",
+                    spacing="4",
                 ),
             ),
             direction="column",
-            gap="4",
+            spacing="4",
         ),
     )

@@ -19,7 +19,7 @@ def _notice(item: rx.Var[NoticeView]) -> rx.Component:
                 ),
                 rx.spacer(),
                 rx.text(item.when, size="1", color_scheme="gray"),
-                gap="2",
+                spacing="2",
                 wrap="wrap",
             ),
             rx.text(item.body, size="2"),
@@ -34,7 +34,7 @@ def _notice(item: rx.Var[NoticeView]) -> rx.Component:
                 ),
             ),
             direction="column",
-            gap="2",
+            spacing="2",
         ),
     )
 
@@ -48,7 +48,7 @@ def notifications_page() -> rx.Component:
                 rx.text(tr("Inga notiser.", "No notifications.")),
             ),
             direction="column",
-            gap="3",
+            spacing="3",
         ),
         title_sv="Notiser",
         title_en="Notifications",

@@ -76,7 +76,7 @@ def forecast_counts() -> rx.Component:
         _count(
             tr("Kan inte nås", "Unreachable"), RunState.unreachable, "count-unreachable"
         ),
-        gap="3",
+        spacing="3",
         wrap="wrap",
     )
 
@@ -90,7 +90,7 @@ def send_controls() -> rx.Component:
                     rx.flex(
                         rx.radio_group.item(value="now", id="mode-now"),
                         tr("Skicka nu", "Send now"),
-                        gap="2",
+                        spacing="2",
                         align="center",
                     ),
                 ),
@@ -99,12 +99,12 @@ def send_controls() -> rx.Component:
                         rx.radio_group.item(value="pay_date", id="mode-pay-date"),
                         tr("Vänta till lönedagen ", "Hold until pay day "),
                         RunState.pay_date,
-                        gap="2",
+                        spacing="2",
                         align="center",
                     ),
                 ),
                 direction="column",
-                gap="2",
+                spacing="2",
             ),
             value=RunState.mode,
             on_change=RunState.set_mode,
@@ -128,7 +128,7 @@ def send_controls() -> rx.Component:
             ),  # type: ignore[arg-type]
         ),
         direction="column",
-        gap="3",
+        spacing="3",
         align="start",
     )
 
@@ -191,7 +191,7 @@ def progress_panel() -> rx.Component:
                         variant="soft",
                         id="cancel-hold",
                     ),
-                    gap="3",
+                    spacing="3",
                     align="center",
                     wrap="wrap",
                 ),
@@ -205,7 +205,7 @@ def progress_panel() -> rx.Component:
                 id="status-link",
             ),
             direction="column",
-            gap="3",
+            spacing="3",
         ),
         id="progress-panel",
     )
@@ -225,11 +225,11 @@ def activation_dialog() -> rx.Component:
                 on_click=RunState.open_agreement,
                 id="activate-kivra",
             ),
-            gap="3",
+            spacing="3",
             justify="end",
         ),
         direction="column",
-        gap="4",
+        spacing="4",
     )
     agreement = rx.flex(
         rx.dialog.title(tr(RunState.terms_title_sv, RunState.terms_title_en)),  # type: ignore[arg-type]
@@ -268,7 +268,7 @@ def activation_dialog() -> rx.Component:
                     "Jag har läst och godkänner villkoren",
                     "I have read and accept the terms",
                 ),
-                gap="2",
+                spacing="2",
                 align="center",
             ),
         ),
@@ -283,11 +283,11 @@ def activation_dialog() -> rx.Component:
                 loading=RunState.phase == SendPhase.APPROVING,
                 id="approve-agreement",
             ),
-            gap="3",
+            spacing="3",
             justify="end",
         ),
         direction="column",
-        gap="4",
+        spacing="4",
     )
     return rx.dialog.root(
         rx.dialog.content(
@@ -330,7 +330,7 @@ def kivra_section() -> rx.Component:
                 ),
             ),
             direction="column",
-            gap="3",
+            spacing="3",
             align="start",
         ),
     )
@@ -358,7 +358,7 @@ def payroll_run_page() -> rx.Component:
                 rx.flex(
                     rx.spinner(),
                     tr("Hämtar lönekörningen …", "Loading the payroll run …"),
-                    gap="2",
+                    spacing="2",
                 ),
                 rx.flex(
                     rx.text(tr("Lönedag: ", "Pay day: "), RunState.pay_date),
@@ -374,11 +374,11 @@ def payroll_run_page() -> rx.Component:
                     forecast_table(),
                     kivra_section(),
                     direction="column",
-                    gap="4",
+                    spacing="4",
                 ),
             ),
             activation_dialog(),
             direction="column",
-            gap="4",
+            spacing="4",
         ),
     )

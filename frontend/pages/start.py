@@ -128,7 +128,7 @@ def start_page() -> rx.Component:
                     rx.link(
                         tr("Fler lösningar", "More solutions"), href="/fler-losningar"
                     ),
-                    gap="3",
+                    spacing="3",
                     align="center",
                     wrap="wrap",
                 ),
@@ -152,6 +152,6 @@ def start_page() -> rx.Component:
                 overflow_x="auto",
             ),
             direction="column",
-            gap="4",
+            spacing="4",
         ),
     )

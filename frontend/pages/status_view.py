@@ -31,7 +31,7 @@ def month_picker() -> rx.Component:
             border="1px solid var(--gray-a7)",
             border_radius="var(--radius-2)",
         ),
-        gap="2",
+        spacing="2",
         align="center",
     )
 
@@ -60,7 +60,7 @@ def totals_panel() -> rx.Component:
                             StatusState.total_min_lon, size="6", id="total-min-lon"
                         ),
                     ),
-                    gap="6",
+                    spacing="6",
                 ),
                 rx.table.root(
                     rx.table.header(
@@ -75,7 +75,7 @@ def totals_panel() -> rx.Component:
                     id="totals-table",
                 ),
                 direction="column",
-                gap="3",
+                spacing="3",
             ),
         ),
         rx.card(
@@ -102,7 +102,7 @@ def totals_panel() -> rx.Component:
             role="img",
         ),
         columns=rx.breakpoints(initial="1", md="2"),
-        gap="4",
+        spacing="4",
     )
 
 
@@ -158,7 +158,7 @@ def employee_table() -> rx.Component:
                     display="block",
                 ),
             ),
-            gap="4",
+            spacing="4",
             wrap="wrap",
             align="end",
         ),
@@ -183,7 +183,7 @@ def employee_table() -> rx.Component:
             overflow_x="auto",
         ),
         direction="column",
-        gap="3",
+        spacing="3",
     )
 
 
@@ -201,7 +201,7 @@ def _failure(failure: rx.Var[FailureView]) -> rx.Component:
             rx.text(failure.reason, color_scheme="red"),
             rx.text(tr(failure.advice_sv, failure.advice_en), size="2"),  # type: ignore[arg-type]
             direction="column",
-            gap="1",
+            spacing="1",
         ),
     )
 
@@ -222,11 +222,11 @@ def failures_panel() -> rx.Component:
                     loading=StatusState.resend_phase == ResendPhase.RESENDING,
                     id="resend-failed",
                 ),
-                gap="3",
+                spacing="3",
                 align="center",
             ),
             direction="column",
-            gap="3",
+            spacing="3",
             id="failures",
         ),
         rx.cond(
@@ -281,9 +281,9 @@ def end_kivra() -> rx.Component:
                             loading=StatusState.end_phase == EndPhase.ENDING,
                             id="confirm-end-kivra",
                         ),
-                        gap="3",
+                        spacing="3",
                         justify="end",
-                        margin_top="4",
+                        margin_top="var(--space-4)",
                     ),
                 ),
                 open=StatusState.end_dialog_open,
@@ -322,7 +322,9 @@ def status_page() -> rx.Component:
                 (
                     StatusPhase.LOADING,
                     rx.flex(
-                        rx.spinner(), tr("Hämtar status …", "Loading status …"), gap="2"
+                        rx.spinner(),
+                        tr("Hämtar status …", "Loading status …"),
+                        spacing="2",
                     ),
                 ),
                 (
@@ -341,10 +343,10 @@ def status_page() -> rx.Component:
                     employee_table(),
                     end_kivra(),
                     direction="column",
-                    gap="4",
+                    spacing="4",
                 ),
             ),
             direction="column",
-            gap="4",
+            spacing="4",
         ),
     )
