@@ -230,6 +230,7 @@ def accept_content(state: EmulatorState, tenant_key: str, raw: bytes) -> Accepte
             body=raw,
             received_at=now,
             delivered_at=None if retained else now,
+            retention_days=390 if body.get("retention_time") == "390" else 30,
         )
         state.contents[content.key] = content
         state.dedup[(tenant_key, digest)] = content.key

@@ -105,6 +105,7 @@ def _content_view(content: Content) -> dict[str, Any]:
         "type": content.type,
         "subject": content.subject,
         "retained": content.retained,
+        "retention_days": content.retention_days,
         "sha256": content.sha256,
         "size": len(content.body),
         "duplicates": content.duplicates,
@@ -128,10 +129,15 @@ def _tenant_view(tenant: Tenant) -> dict[str, Any]:
 def deliver_retained(
     state: EmulatorState, identifier: str, tenant_key: str | None
 ) -> int:
-    """Deliver retained contents for a recipient who became reachable."""
+    """Deliver retained contents for a recipient who became reachable.
+
+    A content retained longer than its `retention_time` stays undelivered.
+    """
     delivered = 0
     for content in state.contents.values():
         if not content.retained or content.recipient != identifier:
+            continue
+        if content.retention_over(state.now()):
             continue
         if tenant_key and content.tenant_key != tenant_key:
             continue

@@ -104,6 +104,12 @@ class Content:
     received_at: datetime
     delivered_at: datetime | None
     duplicates: int = 0
+    # Days Kivra keeps a retained content for a recipient who may yet arrive.
+    retention_days: int = 30
+
+    def retention_over(self, now: datetime) -> bool:
+        """Tell whether a retained content has outlived its retention time."""
+        return now > self.received_at + timedelta(days=self.retention_days)
 
 
 class FaultKind(enum.StrEnum):

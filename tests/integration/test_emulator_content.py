@@ -4,6 +4,7 @@ recipient states, retention and duplicate control."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,14 +63,8 @@ def test_content_active_recipient_gets_delivery_with_kivra_headers(
     (received,) = kivra_emulator.operator.received(SSN)
     assert received["key"] == key
     assert received["retained"] is False
-    assert received["sha256"] == spec_sha(response.request.content)
+    assert received["sha256"] == hashlib.sha256(response.request.content).hexdigest()
     assert kivra_api.problems == []
-
-
-def spec_sha(payload: bytes) -> str:
-    import hashlib  # noqa: PLC0415 - only this helper needs it
-
-    return hashlib.sha256(payload).hexdigest()
 
 
 def _oversized() -> dict[str, Any]:
@@ -373,3 +368,25 @@ def test_companymatch_returns_active_companies(
         json={"list": ["SE556917354401", "SE559408724801"]},
     )
     assert response.json() == {"list": ["SE559408724801"]}
+
+
+@pytest.mark.parametrize(
+    ("retention_time", "days_later", "delivered"), [("30", 31, 0), ("390", 31, 1)]
+)
+def test_content_retained_past_retention_time_is_not_delivered(  # noqa: PLR0917 - fixtures and params
+    kivra_api: KivraTestClient,
+    kivra_emulator: EmulatorHandle,
+    tenant: str,
+    retention_time: str,
+    days_later: int,
+    delivered: int,
+) -> None:
+    body = payslip()
+    body["retention_time"] = retention_time
+    assert kivra_api.send(tenant, body).headers["kivra-retained"] == "true"
+
+    kivra_emulator.operator.advance_clock(days_later * 86400)
+
+    assert kivra_emulator.operator.seed_recipient(SSN, "active") == delivered
+    (received,) = kivra_emulator.operator.received(SSN)
+    assert received["retained"] is (delivered == 0)
