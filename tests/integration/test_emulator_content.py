@@ -4,8 +4,8 @@ recipient states, retention and duplicate control."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import copy
+import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
