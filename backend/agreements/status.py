@@ -82,7 +82,7 @@ def status_page(
         .join(Employee, Employee.id == Delivery.employee_id)
         .where(Delivery.company_id == company_id, PayrollRun.period == month)
         .order_by(Employee.last_name, Employee.first_name, Delivery.id)
-    ).tuples()
+    )
     for delivery, employee in result:
         name = f"{employee.first_name} {employee.last_name}"
         masked = mask_personnummer(employee.personnummer)
