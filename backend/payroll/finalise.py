@@ -12,9 +12,10 @@ import calendar
 import hashlib
 import logging
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import msgspec
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from backend.db.base import utcnow
@@ -103,6 +104,14 @@ def render_documents(session: Session, payslip: Payslip) -> PayslipDocument:
     return document
 
 
+def _already_final(run: PayrollRun) -> ConflictError:
+    return ConflictError(
+        f"Lönekörningen för {run.period} är redan slutförd.",
+        f"The payroll run for {run.period} is already final.",
+        extra={"reason": "run_final"},
+    )
+
+
 def finalise(session: Session, run: PayrollRun) -> PayrollRun:
     """Make a draft run final and render every payslip's documents.
 
@@ -111,11 +120,7 @@ def finalise(session: Session, run: PayrollRun) -> PayrollRun:
             payslips with validation errors (their ids are in `errors`).
     """
     if run.state == "final":
-        raise ConflictError(
-            f"Lönekörningen för {run.period} är redan slutförd.",
-            f"The payroll run for {run.period} is already final.",
-            extra={"reason": "run_final"},
-        )
+        raise _already_final(run)
     payslips, _ = repository.list_payslips(session, run.id)
     if not payslips:
         raise ConflictError(
@@ -136,8 +141,18 @@ def finalise(session: Session, run: PayrollRun) -> PayrollRun:
         )
     # Seconds only: the salary slip's timestamp and the PDF's creation date
     # are written to the second, and both must agree with the run.
-    run.finalised_at = utcnow().replace(microsecond=0)
-    run.state = "final"
+    finalised_at = utcnow().replace(microsecond=0)
+    # A conditional update, so that of two finalisations at once the second
+    # waits for the first's row lock and then finds the run already final.
+    claimed = session.execute(
+        update(PayrollRun)
+        .where(PayrollRun.id == run.id, PayrollRun.state == "draft")
+        .values(state="final", finalised_at=finalised_at)
+        .execution_options(synchronize_session=False)
+    )
+    if cast("CursorResult[Any]", claimed).rowcount != 1:
+        raise _already_final(run)
+    session.refresh(run)
     for payslip in payslips:
         render_documents(session, payslip)
     session.flush()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend.db.session import transaction
 from backend.payroll.models import PayslipDocument
@@ -225,3 +226,42 @@ def test_payroll_openapi_schema_names_the_paths(
     assert page.status_code == 200
     assert schema.status_code == 200
     assert path in schema.json()["paths"]
+
+
+def test_payroll_documents_ignore_later_changes_to_the_employee(
+    api_server: ApiServer,
+) -> None:
+    """A final payslip's PDF stays the bytes rendered then, whatever changes later."""
+    company = build_company(api_server.session_factory, employees=1)
+    cid = company.company_id
+    pdf_url = f"/api/companies/{cid}/payslips/{company.payslip_ids[0]}/pdf"
+    with client_for(api_server, company.clerk_email) as client:
+        before = client.get(pdf_url).content
+        renamed = client.patch(
+            f"/api/companies/{cid}/employees/{company.employee_ids[0]}",
+            json={"last_name": "Omdöpt", "employment_end": "2026-11-30"},
+        )
+        after = client.get(pdf_url)
+    assert renamed.status_code == 200
+    assert after.status_code == 200
+    assert after.content == before
+
+
+def test_payroll_finalise_twice_at_once_finalises_once(api_server: ApiServer) -> None:
+    """Two clerks finalising together: one succeeds, the other is told it is final."""
+    company = build_company(api_server.session_factory, employees=3, final=False)
+    url = f"/api/companies/{company.company_id}/payroll-runs/{PERIOD}/finalise"
+    with (
+        client_for(api_server, company.clerk_email) as clerk,
+        client_for(api_server, company.admin_email) as admin,
+        ThreadPoolExecutor(max_workers=2) as pool,
+    ):
+        answers = list(pool.map(lambda client: client.post(url), [clerk, admin]))
+    assert sorted(answer.status_code for answer in answers) == [200, 409]
+    with transaction(api_server.session_factory) as session:
+        count = session.scalar(
+            select(func.count())
+            .select_from(PayslipDocument)
+            .where(PayslipDocument.payslip_id.in_(company.payslip_ids))
+        )
+    assert count == 3
