@@ -6,13 +6,18 @@ request, so "waiting for Kivra" ends as soon as Kivra has decided.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import asyncio
+import logging
+from typing import Annotated
 
 from litestar import Controller, get, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
+from sqlalchemy.orm import Session
 
 from backend.agreements import service
+from backend.agreements.gate import check_send
+from backend.agreements.models import AGREEMENT_ACTIVE, TENANT_NONE, TENANT_PENDING
 from backend.agreements.resume import resume_send
 from backend.agreements.status import status_page
 from backend.agreements.tenant import ensure_tenant
@@ -22,6 +27,7 @@ from backend.deps import AppSettings, DbSession
 from backend.errors import NotFoundError
 from backend.kivra_factory import kivra_client
 from backend.payroll.models import Company
+from backend.settings import Settings
 from shared_types.agreements import (
     Agreement,
     AgreementApprove,
@@ -32,23 +38,40 @@ from shared_types.agreements import (
     StatusPage,
 )
 
+logger = logging.getLogger(__name__)
 
-def _company(db_session: Any, company_id: int) -> Company:
+# How long a read of the card, button or status page waits for Kivra.
+FOLLOW_UP_SECONDS = 5.0
+
+
+def _company(db_session: Session, company_id: int) -> Company:
     company = db_session.get(Company, company_id)
     if company is None:
         raise NotFoundError("Företaget finns inte.", "The company does not exist.")
     return company
 
 
-async def _poll_pending(db_session: Any, settings: Any, company_id: int) -> None:
-    """Follow up a pending access request or a tenant not yet set up."""
+async def _poll_pending(
+    db_session: Session, settings: Settings, company_id: int
+) -> None:
+    """Follow up a pending access request or a tenant not yet set up.
+
+    A new customer's implied approval is recorded here too (through the
+    gate), so that showing the card or the payroll run's Kivra button before
+    the first send already gives the company its Kivra tenant.
+    """
+    check_send(db_session, company_id)
     activation = service.get_activation(db_session, company_id)
-    if activation is None or activation.state != "active":
+    if activation is None or activation.state != AGREEMENT_ACTIVE:
         return
-    if activation.tenant_state not in ("pending_access", "none"):
+    if activation.tenant_state not in (TENANT_PENDING, TENANT_NONE):
         return
-    async with kivra_client(settings) as kivra:
-        await ensure_tenant(db_session, activation, kivra)
+    try:
+        async with asyncio.timeout(FOLLOW_UP_SECONDS), kivra_client(settings) as kivra:
+            await ensure_tenant(db_session, activation, kivra)
+    except TimeoutError:
+        # A read must not hang on Kivra; the next read or worker round retries.
+        logger.warning("kivra_follow_up_timed_out", extra={"company_id": company_id})
     db_session.commit()
 
 
@@ -149,16 +172,18 @@ class AgreementController(Controller):
         await _poll_pending(db_session, settings, company_id)
         return service.kivra_card(db_session, company_id)
 
-    @get("/kivra/button", sync_to_thread=True)
-    def get_button(
+    @get("/kivra/button")
+    async def get_button(
         self,
         company_id: FromPath[int],
         db_session: DbSession,
+        settings: AppSettings,
         current_user: CurrentUserDep,
         period: Annotated[str | None, QueryParameter()] = None,
     ) -> KivraButton:
         """Where the payroll run's Kivra button leads."""
         require_staff(current_user, company_id)
+        await _poll_pending(db_session, settings, company_id)
         return service.kivra_button(db_session, company_id, period)
 
     @get("/status")

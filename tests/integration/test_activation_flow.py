@@ -88,17 +88,25 @@ def test_activation_existing_customer_send_is_held_then_resumed_on_approval(
 def test_activation_new_customer_first_send_just_sends(
     activation_world: ActivationWorld,
 ) -> None:
+    """No activation is asked; the run's Kivra button already sets up the tenant."""
     company = build_company(activation_world.api.session_factory, is_new_customer=True)
-    with client_for(activation_world.api, company.admin_email) as admin:
-        sent = admin.post(
-            f"/api/companies/{company.company_id}/payroll-runs/{PERIOD}/send",
-            json={"mode": "now"},
-        )
+    base = f"/api/companies/{company.company_id}"
+    with client_for(activation_world.api, company.clerk_email) as clerk:
+        button = clerk.get(f"{base}/kivra/button", params={"period": PERIOD}).json()
+        assert (button["target"], button["card_state"]) == ("status", "active")
+        sent = clerk.post(f"{base}/payroll-runs/{PERIOD}/send", json={"mode": "now"})
         assert sent.status_code == 202, sent.text
-        agreement = admin.get(f"/api/companies/{company.company_id}/agreement").json()
+        assert sent.json()["kivra_enabled"] is True
+        agreement = clerk.get(f"{base}/agreement").json()
     assert agreement["state"] == "active"
     assert agreement["entry_point"] == "onboarding"
-    assert next(event["kind"] for event in agreement["history"]) == "approved"
+    assert [event["kind"] for event in agreement["history"]] == [
+        "approved",
+        "tenant_created",
+        "first_send",
+    ]
+    tenants = activation_world.kivra.operator.tenants()
+    assert [t["orgnrs"] for t in tenants] == [[_vat(company)]]
 
 
 def test_agreement_clerk_sees_but_cannot_change_scopes_or_end(
