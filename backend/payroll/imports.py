@@ -34,7 +34,6 @@ from backend.payroll.imports_records import (
     ImportRejectedError,
     PayslipRecord,
     check_size,
-    duplicate_issues,
     quantize,
 )
 from backend.payroll.models import Employee, PayrollRun, Payslip
@@ -98,7 +97,6 @@ def parse_employee_file(file: ImportFile) -> list[EmployeeRecord]:
         records, issues = parse_paxml_employees(file.data)
     else:
         records, issues = parse_csv_employees(file.data, file.charset)
-    issues += duplicate_issues(records)
     if issues:
         raise ImportRejectedError(issues)
     return records

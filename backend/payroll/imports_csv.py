@@ -31,6 +31,7 @@ from typing import Any
 
 from backend.payroll.imports_records import (
     FILE_REF,
+    DuplicateTracker,
     EmployeeRecord,
     FieldProblem,
     ImportIssue,
@@ -222,10 +223,16 @@ def parse_csv_employees(
         return [], [unreadable.issue]
     records: list[EmployeeRecord] = []
     issues: list[ImportIssue] = []
+    duplicates = DuplicateTracker()
     for line, row in table.rows:
         raw_pnr = table.value(row, "personnummer")
         check = _RowChecker(RecordRef.csv_line(line, raw_pnr), issues)
         ident = check("personnummer", check_personnummer, raw_pnr)
+        if ident is not None and (
+            issue := duplicates.check(check.ref, ident[0], "personnummer")
+        ):
+            check.failed = True
+            issues.append(issue)
         first_name = table.value(row, "fornamn")
         last_name = table.value(row, "efternamn")
         if not first_name:

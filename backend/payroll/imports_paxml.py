@@ -34,6 +34,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 from backend.logging import mask_personnummer
 from backend.payroll.imports_records import (
     FILE_REF,
+    DuplicateTracker,
     EmployeeRecord,
     FieldProblem,
     ImportIssue,
@@ -110,8 +111,11 @@ def parse_paxml_employees(
         ]
     records: list[EmployeeRecord] = []
     issues: list[ImportIssue] = []
+    duplicates = DuplicateTracker()
     for index, person in enumerate(persons, start=1):
-        record, person_issues = _read_person(index, person, lines.get(id(person)))
+        record, person_issues = _read_person(
+            index, person, lines.get(id(person)), duplicates
+        )
         issues.extend(person_issues)
         if record is not None:
             records.append(record)
@@ -186,7 +190,7 @@ def _text(person: Element, field: str) -> str:
 
 
 def _read_person(
-    index: int, person: Element, line: int | None
+    index: int, person: Element, line: int | None, duplicates: DuplicateTracker
 ) -> tuple[EmployeeRecord | None, list[ImportIssue]]:
     raw_pnr = (person.get("persnr") or "").strip()
     anstid = (person.get("anstid") or "").strip() or None
@@ -220,6 +224,8 @@ def _read_person(
         )
     else:
         ident = check("persnr", check_personnummer, raw_pnr)
+        if ident is not None and (issue := duplicates.check(ref, ident[0], "persnr")):
+            issues.append(issue)
     first_name = _text(person, "first_name")
     last_name = _text(person, "last_name")
     for field, value, sv, en in (

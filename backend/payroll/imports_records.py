@@ -349,18 +349,24 @@ def quantize(value: Decimal) -> Decimal:
     return value.quantize(CENT)
 
 
-def duplicate_issues(records: list[EmployeeRecord]) -> list[ImportIssue]:
-    """Name every record whose personnummer an earlier record already has."""
-    first_seen: dict[str, RecordRef] = {}
-    issues: list[ImportIssue] = []
-    for record in records:
-        earlier = first_seen.setdefault(record.personnummer, record.ref)
-        if earlier is not record.ref:
-            issues.append(
-                record.ref.issue(
-                    "personnummer",
-                    f"Personnumret förekommer redan ({earlier.sv.lower()}).",
-                    f"The personnummer already occurs ({earlier.en.lower()}).",
-                )
-            )
-    return issues
+class DuplicateTracker:
+    """Finds a personnummer that an earlier record of the same file already has.
+
+    Every row whose number is valid is tracked, even when the row has other
+    errors, so that one pass reports every problem of the file.
+    """
+
+    def __init__(self) -> None:
+        self._first_seen: dict[str, RecordRef] = {}
+
+    def check(
+        self, ref: RecordRef, personnummer: str, field_name: str
+    ) -> ImportIssue | None:
+        earlier = self._first_seen.setdefault(personnummer, ref)
+        if earlier is ref:
+            return None
+        return ref.issue(
+            field_name,
+            f"Personnumret förekommer redan ({earlier.sv.lower()}).",
+            f"The personnummer already occurs ({earlier.en.lower()}).",
+        )

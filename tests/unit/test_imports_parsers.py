@@ -300,3 +300,20 @@ def test_payroll_json_that_is_not_json_is_rejected() -> None:
 def test_default_pay_date_moves_off_weekends() -> None:
     assert default_pay_date("2026-11") == date(2026, 11, 25)  # a Wednesday
     assert default_pay_date("2026-10") == date(2026, 10, 23)  # the 25th is a Sunday
+
+
+def test_paxml_duplicate_is_reported_beside_other_errors() -> None:
+    data = (
+        b'<paxml><personal><person anstid="1" persnr="196503149814"><fornamn>A</fornamn>'
+        b"<efternamn>B</efternamn><anstdatum>2020-01-01</anstdatum></person>"
+        b'<person anstid="2" persnr="19650314-9814"><fornamn>A</fornamn>'
+        b"<efternamn>B</efternamn><anstdatum>2020-02-30</anstdatum></person>"
+        b"</personal></paxml>"
+    )
+    records, issues = parse_paxml_employees(data)
+    assert len(records) == 1
+    assert _messages(issues) == [
+        "Person 2 (anstid 2, 19650314-****): Personnumret förekommer redan "
+        "(person 1 (anstid 1, 19650314-****)).",
+        "Person 2 (anstid 2, 19650314-****): Datumet 2020-02-30 finns inte.",
+    ]
