@@ -119,6 +119,14 @@ def approve_agreement(
             extra={"current_version": terms.CURRENT.version},
         )
     activation = get_activation(session, company.id)
+    if (
+        activation is not None
+        and activation.state == AGREEMENT_ACTIVE
+        and activation.terms_version == terms_version
+    ):
+        # Already approved: a repeat (a double click, a second held send)
+        # changes nothing; scopes change only through `change_scopes`.
+        return activation
     now = utcnow()
     if activation is None:
         activation = KivraActivation(company_id=company.id, tenant_state="none")

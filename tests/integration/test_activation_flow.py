@@ -123,6 +123,9 @@ def test_agreement_clerk_sees_but_cannot_change_scopes_or_end(
         assert refused.json()["detail"].startswith("Bara en administratör kan")
 
         assert _approve(admin, company.company_id).status_code == 200
+        repeat = _approve(clerk, company.company_id, entry_point="payroll_run")
+        assert repeat.status_code == 200
+        assert len(repeat.json()["agreement"]["history"]) == 2
         seen = clerk.get(f"{base}/agreement").json()
         assert seen["scopes"] == ["payslips"]
         assert seen["can_manage"] is False
