@@ -47,7 +47,8 @@ class CompanyUpdate(ApiStruct):
 
 class Employee(ApiStruct):
     id: int
-    # Twelve digits; staff see it in full, as in any payroll program.
+    # Twelve digits; staff see it in full, as in any payroll program, except
+    # for an employee with skyddad identitet, whose number is masked here too.
     personnummer: str
     personnummer_masked: str
     id_kind: IdKind

@@ -34,7 +34,12 @@ def company_view(company: Company) -> api.Company:
 def employee_view(employee: Employee, today: date) -> api.Employee:
     return api.Employee(
         id=employee.id,
-        personnummer=employee.personnummer,
+        # Skyddad identitet: the number is not shown even to staff.
+        personnummer=(
+            identity.masked(employee.personnummer)
+            if employee.protected_identity
+            else employee.personnummer
+        ),
         personnummer_masked=identity.masked(employee.personnummer),
         id_kind=employee.id_kind,  # type: ignore[arg-type]
         first_name=employee.first_name,

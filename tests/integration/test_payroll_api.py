@@ -118,6 +118,22 @@ def test_payroll_employee_patch_changes_only_given_fields(
     assert empty_name.status_code == 422
 
 
+def test_payroll_employee_with_protected_identity_is_shown_masked(
+    api_server: ApiServer,
+) -> None:
+    company = build_company(api_server.session_factory, employees=0, with_run=False)
+    base = f"/api/companies/{company.company_id}/employees"
+    number = fake_personnummer(123)
+    with client_for(api_server, company.clerk_email) as client:
+        created = client.post(
+            base, json=_new_employee(number, protected_identity=True)
+        ).json()
+        listed = client.get(base).json()["items"]
+    assert created["personnummer"] == f"{number[:8]}-****"
+    assert listed[0]["personnummer"] == f"{number[:8]}-****"
+    assert created["protected_identity"] is True
+
+
 def test_payroll_runs_list_and_show_counts(api_server: ApiServer) -> None:
     company = build_company(api_server.session_factory, employees=2, invalid=True)
     base = f"/api/companies/{company.company_id}/payroll-runs"
