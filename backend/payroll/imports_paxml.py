@@ -6,17 +6,19 @@ feeder systems. A register looks like::
     <paxml>
       <header><version>2.2</version></header>
       <personal>
-        <person anstid="17" persnr="198112189876">
+        <person anstid="17" persnr="196503149806">
           <fornamn>Anna</fornamn><efternamn>Berg</efternamn>
-          <epost>anna@example.se</epost>
-          <anstdatum>2019-03-01</anstdatum><slutdatum></slutdatum>
+          <eposthem>anna@example.se</eposthem>
+          <anstdatum>2019-03-01</anstdatum><avgdatum>2026-06-30</avgdatum>
         </person>
       </personal>
     </paxml>
 
-PAXml has no elements for Min lön enrolment or skyddad identitet; this product
-reads them from the extension elements `<minlon>` and `<skyddadidentitet>`
-(ja/nej) inside `<person>`. Files are parsed with defusedxml: a DTD, entity
+The element names are PAXml 2's (`eposthem`/`epostarb`, `anstdatum`,
+`avgdatum`); `epost` and `slutdatum`, which some exporters write, are read as
+well. PAXml has no elements for Min lön enrolment or skyddad identitet; this
+product reads them from the extension elements `<minlon>` and
+`<skyddadidentitet>` (ja/nej) inside `<person>`. Files are parsed with defusedxml: a DTD, entity
 declarations and external references are refused, so entity expansion bombs
 and external-entity reads cannot happen. The encoding in the XML declaration
 is honoured (older files are often ISO-8859-1).
@@ -49,9 +51,10 @@ from backend.payroll.imports_records import (
 _ALIASES: dict[str, tuple[str, ...]] = {
     "first_name": ("fornamn", "förnamn"),
     "last_name": ("efternamn",),
-    "email": ("epost", "e-post", "email"),
+    # PAXml 2 has a home and a work address; payslips are private, so home first.
+    "email": ("eposthem", "epostarb", "epost", "e-post", "email"),
     "employment_start": ("anstdatum", "anstallningsdatum", "anställningsdatum"),
-    "employment_end": ("slutdatum", "anstslutdatum", "avgangsdatum"),
+    "employment_end": ("avgdatum", "slutdatum", "anstslutdatum", "avgangsdatum"),
     "min_lon_enrolled": ("minlon", "minlön"),
     "protected_identity": ("skyddadidentitet", "skyddad"),
 }
@@ -182,10 +185,10 @@ def _xml_error(data: bytes, exc: ParseError) -> ImportIssue:
 
 
 def _text(person: Element, field: str) -> str:
-    names = _ALIASES[field]
-    for child in person:
-        if _local(child.tag) in names:
-            return (child.text or "").strip()
+    children = {_local(child.tag): child for child in reversed(person)}
+    for name in _ALIASES[field]:
+        if name in children:
+            return (children[name].text or "").strip()
     return ""
 
 

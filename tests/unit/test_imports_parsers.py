@@ -317,3 +317,16 @@ def test_paxml_duplicate_is_reported_beside_other_errors() -> None:
         "(person 1 (anstid 1, 19650314-****)).",
         "Person 2 (anstid 2, 19650314-****): Datumet 2020-02-30 finns inte.",
     ]
+
+
+def test_paxml_prefers_home_email_and_reads_exporter_aliases() -> None:
+    data = (
+        b'<paxml><personal><person persnr="196503149814"><fornamn>A</fornamn>'
+        b"<efternamn>B</efternamn><epostarb>jobb@example.se</epostarb>"
+        b"<eposthem>hem@example.se</eposthem><anstdatum>2020-01-01</anstdatum>"
+        b"<slutdatum>2026-01-31</slutdatum></person></personal></paxml>"
+    )
+    records, issues = parse_paxml_employees(data)
+    assert issues == []
+    assert records[0].email == "hem@example.se"
+    assert records[0].employment_end == date(2026, 1, 31)
