@@ -20,7 +20,7 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 
 from backend.kivra_emulator.kivra_api import KIVRA_HANDLERS
-from backend.kivra_emulator.operator_api import OPERATOR_HANDLERS, PREFIX
+from backend.kivra_emulator.operator_api import OPERATOR_HANDLERS
 from backend.kivra_emulator.responses import (
     KivraError,
     error_body_bytes,
@@ -35,6 +35,7 @@ from backend.kivra_emulator.state import (
     FaultKind,
     Mode,
 )
+from backend.kivra_emulator.wire import OPERATOR_PREFIX as PREFIX
 
 logger = logging.getLogger(__name__)
 

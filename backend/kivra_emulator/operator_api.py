@@ -1,24 +1,23 @@
-"""The operator's controls under `/_emulator/`: not part of Kivra's API.
+"""The operator's API under `/_emulator/`: not part of Kivra's API.
 
-Tests and demos use these to seed clients, recipients and foreign tenants,
-decide access requests, look at what each recipient received, inject faults,
-switch sandbox/production mode, move the clock and reset. Bodies are plain
-JSON; errors use Kivra's error shape so one client helper reads both.
+Tests and demos use it to seed clients, recipients and foreign tenants,
+decide access requests and look at what each recipient received; faults,
+mode, clock and reset are in operator_controls.py. Bodies are plain JSON;
+errors use Kivra's error shape so one client helper reads both.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import msgspec
-from litestar import Request, Response, delete, get, post
+from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from backend.kivra_emulator.kivra_api import emulator_state
+from backend.kivra_emulator.operator_controls import CONTROL_HANDLERS
 from backend.kivra_emulator.responses import KivraError, json_response
 from backend.kivra_emulator.state import (
     FOREIGN_CLIENT_ID,
@@ -26,16 +25,14 @@ from backend.kivra_emulator.state import (
     Client,
     Content,
     EmulatorState,
-    Fault,
-    FaultKind,
-    Mode,
     Recipient,
     RecipientState,
     Tenant,
     new_key,
 )
+from backend.kivra_emulator.wire import OPERATOR_PREFIX as PREFIX
+from backend.kivra_emulator.wire import decode_operator_body, emulator_state
 
-PREFIX = "/_emulator"
 _DIGITS = re.compile(r"\D")
 
 
@@ -56,35 +53,6 @@ class RecipientSeed(msgspec.Struct, kw_only=True):
 class ForeignTenantSeed(msgspec.Struct, kw_only=True):
     orgnr: str
     name: str = "Annan Avsändare AB"
-
-
-class FaultSeed(msgspec.Struct, kw_only=True):
-    kind: FaultKind
-    path: str
-    method: str | None = None
-    count: int = 1
-    status: int | None = None
-    delay_seconds: float = 0.0
-
-
-class ModeSet(msgspec.Struct, kw_only=True):
-    mode: Mode
-
-
-class ClockSet(msgspec.Struct, kw_only=True):
-    offset_seconds: float | None = None
-    advance_seconds: float | None = None
-
-
-class TokenExpiry(msgspec.Struct, kw_only=True):
-    client_id: str | None = None
-
-
-async def _decode(request: Request[Any, Any, Any], kind: type[Any]) -> Any:
-    try:
-        return msgspec.json.decode(await request.body(), type=kind)
-    except msgspec.DecodeError as exc:
-        raise KivraError(40000, f"Invalid operator request: {exc}") from None
 
 
 def normalise_vat(orgnr: str) -> str:
@@ -154,7 +122,7 @@ def deliver_retained(
 
 @post(f"{PREFIX}/clients", status_code=201)
 async def seed_client(request: Request[Any, Any, Any]) -> Response[Any]:
-    seed = await _decode(request, ClientSeed)
+    seed = await decode_operator_body(request, ClientSeed)
     state = emulator_state(request)
     with state.lock:
         state.clients[seed.client_id] = Client(
@@ -166,7 +134,7 @@ async def seed_client(request: Request[Any, Any, Any]) -> Response[Any]:
 @post(f"{PREFIX}/recipients", status_code=200)
 async def seed_recipient(request: Request[Any, Any, Any]) -> Response[Any]:
     """Set a recipient's state for one tenant (or all); deliver what was retained."""
-    seed = await _decode(request, RecipientSeed)
+    seed = await decode_operator_body(request, RecipientSeed)
     state = emulator_state(request)
     with state.lock:
         key = (seed.tenant_key or "", seed.id)
@@ -183,7 +151,7 @@ async def seed_recipient(request: Request[Any, Any, Any]) -> Response[Any]:
 @post(f"{PREFIX}/foreign-tenants", status_code=201)
 async def seed_foreign_tenant(request: Request[Any, Any, Any]) -> Response[Any]:
     """Create a tenant owned by another client, so creating it answers 409 40915."""
-    seed = await _decode(request, ForeignTenantSeed)
+    seed = await decode_operator_body(request, ForeignTenantSeed)
     vat = normalise_vat(seed.orgnr)
     state = emulator_state(request)
     with state.lock:
@@ -295,112 +263,6 @@ async def get_content(
     return json_response(view)
 
 
-@post(f"{PREFIX}/faults", status_code=201)
-async def inject_fault(request: Request[Any, Any, Any]) -> Response[Any]:
-    """Make the next `count` requests matching `path` (fnmatch) misbehave."""
-    seed = await _decode(request, FaultSeed)
-    state = emulator_state(request)
-    with state.lock:
-        state.fault_seq += 1
-        fault = Fault(
-            id=state.fault_seq,
-            kind=seed.kind,
-            path=seed.path,
-            method=seed.method,
-            remaining=max(seed.count, 1),
-            status=seed.status,
-            delay_seconds=seed.delay_seconds,
-        )
-        state.faults.append(fault)
-    return json_response(msgspec.to_builtins(seed) | {"id": fault.id}, status=201)
-
-
-@get(f"{PREFIX}/faults")
-async def list_faults(request: Request[Any, Any, Any]) -> Response[Any]:
-    state = emulator_state(request)
-    with state.lock:
-        items = [
-            {"id": f.id, "kind": str(f.kind), "path": f.path, "remaining": f.remaining}
-            for f in state.faults
-        ]
-    return json_response(items)
-
-
-@delete(f"{PREFIX}/faults", status_code=204)
-async def clear_faults(request: Request[Any, Any, Any]) -> None:
-    state = emulator_state(request)
-    with state.lock:
-        state.faults.clear()
-
-
-@post(f"{PREFIX}/mode", status_code=200)
-async def set_mode(request: Request[Any, Any, Any]) -> Response[Any]:
-    """Switch between sandbox (no duplicate control) and production."""
-    seed = await _decode(request, ModeSet)
-    state = emulator_state(request)
-    with state.lock:
-        state.mode = seed.mode
-    return json_response({"mode": str(seed.mode)})
-
-
-@post(f"{PREFIX}/clock", status_code=200)
-async def set_clock(request: Request[Any, Any, Any]) -> Response[Any]:
-    """Set (`offset_seconds`) or move (`advance_seconds`) the emulator's clock."""
-    seed = await _decode(request, ClockSet)
-    state = emulator_state(request)
-    with state.lock:
-        if seed.offset_seconds is not None:
-            state.clock_offset = timedelta(seconds=seed.offset_seconds)
-        if seed.advance_seconds is not None:
-            state.clock_offset += timedelta(seconds=seed.advance_seconds)
-        now = state.now()
-    return json_response(
-        {"now": now.isoformat(), "offset_seconds": state.clock_offset.total_seconds()}
-    )
-
-
-@post(f"{PREFIX}/tokens/expire", status_code=200)
-async def expire_tokens(request: Request[Any, Any, Any]) -> Response[Any]:
-    """Expire every issued token (or one client's) at once."""
-    body = await request.body()
-    seed = msgspec.json.decode(body, type=TokenExpiry) if body else TokenExpiry()
-    state = emulator_state(request)
-    with state.lock:
-        expired = 0
-        for token in state.tokens.values():
-            if seed.client_id is None or token.client_id == seed.client_id:
-                token.expires_at = state.now()
-                expired += 1
-    return json_response({"expired": expired})
-
-
-@get(f"{PREFIX}/state")
-async def describe(request: Request[Any, Any, Any]) -> Response[Any]:
-    state = emulator_state(request)
-    with state.lock:
-        summary = {
-            "mode": str(state.mode),
-            "now": state.now().isoformat(),
-            "clients": sorted(state.clients),
-            "tenants": len(state.tenants),
-            "contents": len(state.contents),
-            "faults": len(state.faults),
-        }
-    return json_response(summary)
-
-
-@post(f"{PREFIX}/reset", status_code=200)
-async def reset(request: Request[Any, Any, Any]) -> Response[Any]:
-    """Forget tenants, recipients, contents, tokens and faults; keep the clients."""
-    emulator_state(request).reset(keep_clients=True)
-    return json_response({"reset": True})
-
-
-def payload_sha256(payload: bytes) -> str:
-    """The digest `received` reports: SHA-256 of the exact request body bytes."""
-    return hashlib.sha256(payload).hexdigest()
-
-
 OPERATOR_HANDLERS = [
     seed_client,
     seed_recipient,
@@ -412,12 +274,5 @@ OPERATOR_HANDLERS = [
     received,
     list_contents,
     get_content,
-    inject_fault,
-    list_faults,
-    clear_faults,
-    set_mode,
-    set_clock,
-    expire_tokens,
-    describe,
-    reset,
+    *CONTROL_HANDLERS,
 ]

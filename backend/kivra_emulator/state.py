@@ -12,7 +12,6 @@ from __future__ import annotations
 import enum
 import secrets
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -222,5 +221,5 @@ class EmulatorState:
 
 def new_key(now: datetime | None = None) -> str:
     """Return a Kivra-style key: ten digits of unix time, then 32 hex characters."""
-    seconds = int((now or datetime.now(UTC)).timestamp()) if now else int(time.time())
+    seconds = int((now or datetime.now(UTC)).timestamp())
     return f"{seconds:010d}{secrets.token_hex(16)}"
