@@ -18,6 +18,7 @@ from backend.kivra.errors import (
     KivraDecodeError,
     KivraRateLimitedError,
     KivraServerError,
+    KivraTimeoutError,
 )
 from backend.kivra_factory import kivra_client
 from backend.settings import Settings
@@ -313,3 +314,35 @@ async def test_requests_in_flight_never_exceed_the_concurrency() -> None:
     async with http:
         await asyncio.gather(*(client.get_tenant(TENANT) for _ in range(12)))
     assert peak == 3
+
+
+@pytest.mark.parametrize(
+    ("failure", "may_have_arrived"),
+    [
+        (httpx.ConnectTimeout, False),
+        (httpx.ReadTimeout, True),
+        (httpx.PoolTimeout, False),
+    ],
+)
+async def test_timeouts_say_whether_kivra_may_have_the_request(
+    failure: type[httpx.TimeoutException], may_have_arrived: bool
+) -> None:
+    posts = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal posts
+        if request.url.path == "/v1/auth":
+            return token_answer()
+        posts += 1
+        raise failure("simulated", request=request)
+
+    client, http = make_client(handler, retry_attempts=2)
+    async with http:
+        with pytest.raises(KivraTimeoutError) as info:
+            await client.send_content(TENANT, example_payslip())
+    assert posts == 2
+    assert info.value.may_have_arrived is may_have_arrived
+    assert (
+        info.value.message_sv
+        == "Kivra svarade inte i tid. Försöket görs om automatiskt."
+    )
