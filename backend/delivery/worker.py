@@ -77,6 +77,9 @@ from backend.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+# Deliveries a lane claims at once: few, so leases are not held long.
+LANE_CLAIM = 4
+CLAIM_TRIES = 5
 # How often retained deliveries are checked against Kivra's usermatch.
 RECHECK_INTERVAL = timedelta(hours=6)
 
@@ -129,8 +132,7 @@ class DeliveryWorker:
         self._owner = owner or default_owner(settings)
         self._clock = clock
         self._lease = timedelta(seconds=settings.delivery_lease_seconds)
-        self._slots = asyncio.Semaphore(max(1, settings.kivra_concurrency))
-        self._batch = max(1, settings.kivra_concurrency) * 4
+        self._lanes = max(1, settings.kivra_concurrency)
         self._next_recheck: datetime | None = None
         dialect = factory.kw["bind"].dialect.name
         self._skip_locked = dialect == "postgresql"
@@ -140,16 +142,23 @@ class DeliveryWorker:
     async def run_once(self) -> int:
         """Do everything that is due now; return how many sends were made."""
         await asyncio.to_thread(self.release_due_jobs)
-        sent = 0
-        while claims := await asyncio.to_thread(self.claim, self._batch):
-            await asyncio.gather(*(self._send(claim) for claim in claims))
-            sent += len(claims)
-            await asyncio.to_thread(self.finish_jobs)
+        # `kivra_concurrency` lanes each claim a few deliveries at a time and
+        # send them one by one, so that many are in flight without a slow
+        # answer holding back a whole batch.
+        sent = sum(await asyncio.gather(*(self._lane() for _ in range(self._lanes))))
         await asyncio.to_thread(self.finish_jobs)
         now = self._clock()
         if self._next_recheck is None or now >= self._next_recheck:
             self._next_recheck = now + RECHECK_INTERVAL
             await self.recheck_retained()
+        return sent
+
+    async def _lane(self) -> int:
+        sent = 0
+        while claims := await asyncio.to_thread(self.claim, LANE_CLAIM):
+            for claim in claims:
+                await self._send(claim)
+            sent += len(claims)
         return sent
 
     async def run(self, stop: asyncio.Event | threading.Event) -> None:
@@ -211,7 +220,18 @@ class DeliveryWorker:
         return released
 
     def claim(self, limit: int) -> list[Claim]:
-        """Take the lease on up to `limit` due deliveries."""
+        """Take the lease on up to `limit` due deliveries.
+
+        Another lane or worker may win some of the candidates; when it wins
+        all of them, look again rather than report that nothing is due.
+        """
+        for _ in range(CLAIM_TRIES):
+            found, claims = self._claim_once(limit)
+            if claims or not found:
+                return claims
+        return []
+
+    def _claim_once(self, limit: int) -> tuple[bool, list[Claim]]:
         now = self._clock()
         token = f"{self._owner}:{uuid.uuid4().hex[:12]}"
         with self._factory() as session, session.begin():
@@ -225,7 +245,7 @@ class DeliveryWorker:
                 query = query.with_for_update(skip_locked=True)
             ids = session.scalars(query).all()
             if not ids:
-                return []
+                return False, []
             session.execute(
                 update(Delivery)
                 .where(Delivery.id.in_(ids), _due(now))
@@ -258,7 +278,7 @@ class DeliveryWorker:
                 )  # fmt: skip
                 continue
             claims.append(Claim(delivery_id, job_id, tenant_key, attempts, token))
-        return claims
+        return True, claims
 
     def load_body(self, delivery_id: int) -> bytes | None:
         with self._factory() as session:
@@ -345,26 +365,25 @@ class DeliveryWorker:
     # --- sending ------------------------------------------------------------
 
     async def _send(self, claim: Claim) -> None:
-        async with self._slots:
-            body = await asyncio.to_thread(self.load_body, claim.delivery_id)
-            if body is None:
-                await asyncio.to_thread(
-                    self._record,
-                    claim,
-                    FAILED,
-                    error=("no_body", "Lönebeskedet saknas i utskicket.",
-                           "The payslip is missing from the send."),
-                )  # fmt: skip
-                return
-            try:
-                result = await self._kivra.send_content_bytes(claim.tenant_key, body)
-            except KivraError as exc:
-                await asyncio.to_thread(self._record_error, claim, exc)
-                return
-            finally:
-                del body
-            state = RETAINED if result.retained else DELIVERED
-            await asyncio.to_thread(self._record, claim, state, result=result)
+        body = await asyncio.to_thread(self.load_body, claim.delivery_id)
+        if body is None:
+            await asyncio.to_thread(
+                self._record,
+                claim,
+                FAILED,
+                error=("no_body", "Lönebeskedet saknas i utskicket.",
+                       "The payslip is missing from the send."),
+            )  # fmt: skip
+            return
+        try:
+            result = await self._kivra.send_content_bytes(claim.tenant_key, body)
+        except KivraError as exc:
+            await asyncio.to_thread(self._record_error, claim, exc)
+            return
+        finally:
+            del body
+        state = RETAINED if result.retained else DELIVERED
+        await asyncio.to_thread(self._record, claim, state, result=result)
 
     def _record_error(self, claim: Claim, exc: KivraError) -> None:
         code = _error_code(exc)
