@@ -59,6 +59,9 @@ def _feature_routers() -> list[Any]:
     from backend.notifications.controller import NotificationController
 
     handlers += [AgreementController, NotificationController, LegacyController, import_vla]
+    from backend.delivery.controller import DeliveryController, MinLonController
+
+    handlers += [DeliveryController, MinLonController]
     from backend.payroll.import_controller import ImportController
 
     handlers += [ImportController]
@@ -75,6 +78,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine.dispose()
 
     api = Router(path="/api", route_handlers=_feature_routers())
+    from backend.delivery.worker import embedded_worker_hooks
+
+    start_worker, stop_worker = embedded_worker_hooks(settings, factory)
     return Litestar(
         route_handlers=[api],
         state=State({"settings": settings, "engine": engine, "session_factory": factory}),
@@ -89,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Kivra i Lön API", version=API_VERSION, path="/api/schema"
         ),
         cors_config=CORSConfig(allow_origins=["*"], allow_headers=["*"]),
-        on_shutdown=[dispose_engine],
+        on_startup=[start_worker],
+        on_shutdown=[stop_worker, dispose_engine],
         request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
     )
