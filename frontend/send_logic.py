@@ -80,9 +80,13 @@ class ForecastRow:
 
 
 def phase_for_job(job: SendJob) -> SendPhase:
-    """The phase a send job puts the page in."""
+    """The phase a send job puts the page in.
+
+    A job sent "now" is created held and released by the worker moments
+    later, so it already counts as sending.
+    """
     if job.state == "held":
-        return SendPhase.HELD
+        return SendPhase.SENDING if job.mode == "now" else SendPhase.HELD
     if job.state == "cancelled":
         return SendPhase.CANCELLED
     if job.state == "done" or is_finished(job):

@@ -134,6 +134,7 @@ def approve_panel() -> rx.Component:
                     rx.text(
                         tr(S.terms_text_sv, S.terms_text_en),
                         white_space="pre-wrap",
+                        padding_right="var(--space-4)",
                         size="2",
                     ),  # type: ignore[arg-type]
                     type="always",

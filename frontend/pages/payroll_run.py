@@ -19,7 +19,7 @@ from frontend.api import ApiError
 from frontend.send_logic import ForecastRow, OutcomeCount, SendPhase
 from frontend.state import SessionState
 from shared_types.agreements import ActivationOffer, AgreementApprove, ResumeSend
-from shared_types.delivery import SendJob
+from shared_types.delivery import Forecast, SendJob
 
 POLL_SECONDS = 0.5
 
@@ -107,14 +107,7 @@ class RunState(SessionState):
             deliveries = await api.deliveries(self.company_id, self.period)
         except ApiError as error:
             return self._fail(error)
-        self.rows = send_logic.forecast_rows(forecast)
-        self.to_kivra = forecast.to_kivra
-        self.to_min_lon = forecast.to_min_lon
-        self.unreachable = forecast.unreachable
-        self.kivra_enabled = forecast.kivra_enabled
-        self.can_send = forecast.can_send
-        self.blocked_sv = forecast.blocked_sv or ""
-        self.blocked_en = forecast.blocked_en or ""
+        self._show_forecast(forecast)
         self.button_target = button.target
         self.phase = SendPhase.READY
         if deliveries.items:
@@ -126,6 +119,29 @@ class RunState(SessionState):
             self._apply_job(job)
             if self.phase == SendPhase.SENDING:
                 return RunState.poll_job
+        return None
+
+    def _show_forecast(self, forecast: Forecast) -> None:
+        self.rows = send_logic.forecast_rows(forecast)
+        self.to_kivra = forecast.to_kivra
+        self.to_min_lon = forecast.to_min_lon
+        self.unreachable = forecast.unreachable
+        self.kivra_enabled = forecast.kivra_enabled
+        self.can_send = forecast.can_send
+        self.blocked_sv = forecast.blocked_sv or ""
+        self.blocked_en = forecast.blocked_en or ""
+
+    @rx.event
+    async def refresh_forecast(self) -> EventSpec | None:
+        """Re-read where the payslips go and the Kivra button (after a send)."""
+        api = self.api()
+        try:
+            forecast = await api.forecast(self.company_id, self.period)
+            button = await api.kivra_button(self.company_id, self.period)
+        except ApiError as error:
+            return self.session_expired(error)
+        self._show_forecast(forecast)
+        self.button_target = button.target
         return None
 
     @rx.event
@@ -191,7 +207,7 @@ class RunState(SessionState):
             return
         self.phase = phase
         yield
-        scopes = self._scopes_offered or ["payslips"]
+        scopes = [str(scope) for scope in self._scopes_offered] or ["payslips"]
         approval = AgreementApprove(
             terms_version=self.terms_version,
             scopes=scopes,  # type: ignore[arg-type]
@@ -223,7 +239,7 @@ class RunState(SessionState):
         return None
 
     @rx.event(background=True)
-    async def poll_job(self) -> None:
+    async def poll_job(self) -> AsyncIterator[EventSpec]:
         """Follow the send job until every payslip has an outcome."""
         while True:
             async with self:
@@ -242,5 +258,6 @@ class RunState(SessionState):
             async with self:
                 self._apply_job(job)
             if send_logic.is_finished(job):
+                yield RunState.refresh_forecast
                 return
             await asyncio.sleep(POLL_SECONDS)

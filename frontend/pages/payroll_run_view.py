@@ -243,6 +243,7 @@ def activation_dialog() -> rx.Component:
             rx.text(
                 tr(RunState.terms_text_sv, RunState.terms_text_en),  # type: ignore[arg-type]
                 white_space="pre-wrap",
+                padding_right="var(--space-4)",
                 size="2",
             ),
             type="always",

@@ -25,11 +25,13 @@ STATES = (
 )
 
 
-def make_job(state: str = "sending", total: int = 4, **counts: int) -> SendJob:
+def make_job(
+    state: str = "sending", total: int = 4, mode: str = "now", **counts: int
+) -> SendJob:
     return SendJob(
         id=7,
         period="2026-11",
-        mode="now",
+        mode=mode,  # type: ignore[arg-type]
         state=state,
         release_at=NOW,
         created_at=NOW,
@@ -71,7 +73,8 @@ def test_closing_offer_or_agreement_returns_to_run() -> None:
 @pytest.mark.parametrize(
     ("job", "phase"),
     [
-        (make_job("held", held=4), SendPhase.HELD),
+        (make_job("held", mode="pay_date", held=4), SendPhase.HELD),
+        (make_job("held", mode="now", held=4), SendPhase.SENDING),
         (make_job("cancelled", cancelled=4), SendPhase.CANCELLED),
         (make_job("sending", pending=3, delivered=1), SendPhase.SENDING),
         (make_job("sending", delivered=3, published=1), SendPhase.DONE),
