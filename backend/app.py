@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine.dispose()
 
     api = Router(path="/api", route_handlers=_feature_routers())
-    from backend.delivery.worker import embedded_worker_hooks
+    from backend.delivery.runtime import embedded_worker_hooks
 
     start_worker, stop_worker = embedded_worker_hooks(settings, factory)
     return Litestar(

@@ -36,9 +36,10 @@ from backend.agreements.models import KivraActivation
 from backend.db.base import utcnow
 from backend.db.migrate import upgrade
 from backend.db.session import create_db_engine, make_session_factory
-from backend.delivery import service
+from backend.delivery import planning, service
 from backend.delivery.models import Delivery
-from backend.delivery.worker import DeliveryWorker, worker_kivra_client
+from backend.delivery.runtime import worker_kivra_client
+from backend.delivery.worker import DeliveryWorker
 from backend.kivra.identifiers import luhn_valid
 from backend.kivra_emulator import EmulatorState, create_emulator_app
 from backend.kivra_emulator.state import Client, Recipient, RecipientState
@@ -189,14 +190,14 @@ async def bench(count: int, concurrency: int) -> None:
 
         started = time.perf_counter()
         with factory() as session:
-            prep = service.prepare_run(session, company_id, PERIOD, for_send=True)
+            prep = planning.prepare_run(session, company_id, PERIOD, for_send=True)
             session.commit()
             async with kivra_client(settings) as kivra:
                 users = await kivra.match_ssns(tenant_key, prep.usermatch_candidates())
             service.create_send_job(
                 session,
                 prep,
-                service.plan_routes(prep, users),
+                planning.plan_routes(prep, users),
                 mode="now",
                 user_id=None,
             )

@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.agreements.tenant import prepare_send
 from backend.db.session import create_db_engine, make_session_factory
-from backend.delivery import service
+from backend.delivery import planning, service
 from backend.delivery.models import OPEN_STATES, SendJob
-from backend.delivery.worker import DeliveryWorker, run_worker, worker_kivra_client
+from backend.delivery.runtime import run_worker, worker_kivra_client
+from backend.delivery.worker import DeliveryWorker
 from backend.errors import AppError
 from backend.kivra.errors import KivraError
 from backend.kivra_factory import kivra_client, kivra_http_client
@@ -65,7 +66,7 @@ async def _send(
             async with kivra_client(settings) as kivra:
                 await prepare_send(session, company.id, kivra)
             session.commit()
-            prep = service.prepare_run(session, company.id, period, for_send=True)
+            prep = planning.prepare_run(session, company.id, period, for_send=True)
         except (AppError, KivraError) as exc:
             raise click.ClickException(exc.message_sv) from exc
         session.commit()
@@ -75,10 +76,10 @@ async def _send(
             return await kivra.match_ssns(tenant_key, ssns)
 
     try:
-        users = await service.match_kivra_users(prep, usermatch)
+        users = await planning.match_kivra_users(prep, usermatch)
     except KivraError as exc:
         raise click.ClickException(exc.message_sv) from exc
-    routes = service.plan_routes(prep, users)
+    routes = planning.plan_routes(prep, users)
     with factory() as session:
         job, created = service.create_send_job(
             session, prep, routes, mode="now" if now else "pay_date", user_id=None
@@ -89,7 +90,7 @@ async def _send(
             f"Lönekörningen {period} är redan skickad (utskick {job.id}); inget nytt lades till."
         )
     if not now and view.state == "held":
-        local = view.release_at.astimezone(service.STOCKHOLM)
+        local = view.release_at.astimezone(planning.STOCKHOLM)
         console.print(
             f"Utskick {job.id}: {view.total} lönebesked hålls till "
             f"{local:%Y-%m-%d %H:%M} (svensk tid)."

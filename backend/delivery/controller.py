@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from backend.agreements.tenant import prepare_send
 from backend.auth.guards import CurrentUserDep, require_employee, require_staff
-from backend.delivery import service, views
+from backend.delivery import planning, service, views
 from backend.deps import AppSettings, DbSession
 from backend.errors import UpstreamError
 from backend.kivra.errors import KivraError
@@ -42,7 +42,7 @@ async def _prepare(
     period: str,
     *,
     for_send: bool,
-) -> service.RunPreparation:
+) -> planning.RunPreparation:
     """Give a newly activated company its Kivra tenant, then read the run."""
     try:
         async with kivra_client(settings) as kivra:
@@ -51,12 +51,12 @@ async def _prepare(
         # Without a tenant the run goes to Min lön; the gate says why.
         db_session.rollback()
     db_session.commit()
-    prep = service.prepare_run(db_session, company_id, period, for_send=for_send)
+    prep = planning.prepare_run(db_session, company_id, period, for_send=for_send)
     db_session.commit()
     return prep
 
 
-async def _kivra_users(settings: Settings, prep: service.RunPreparation) -> set[str]:
+async def _kivra_users(settings: Settings, prep: planning.RunPreparation) -> set[str]:
     """Ask Kivra's usermatch, turning Kivra trouble into a clear 502."""
 
     async def usermatch(tenant_key: str, ssns: Sequence[str]) -> set[str]:
@@ -64,7 +64,7 @@ async def _kivra_users(settings: Settings, prep: service.RunPreparation) -> set[
             return await kivra.match_ssns(tenant_key, ssns)
 
     try:
-        return await service.match_kivra_users(prep, usermatch)
+        return await planning.match_kivra_users(prep, usermatch)
     except KivraError as exc:
         raise UpstreamError(
             "Kivra kunde inte svara på vilka anställda som har Kivra. Inget har skickats; försök igen om en stund.",
@@ -89,7 +89,7 @@ class DeliveryController(Controller):
         require_staff(current_user, company_id)
         prep = await _prepare(db_session, settings, company_id, period, for_send=False)
         users = await _kivra_users(settings, prep)
-        return service.build_forecast(prep, service.plan_routes(prep, users))
+        return planning.build_forecast(prep, planning.plan_routes(prep, users))
 
     @post("/payroll-runs/{period:str}/send", status_code=HTTP_202_ACCEPTED)
     async def send_payslips(
@@ -109,7 +109,7 @@ class DeliveryController(Controller):
         if found is not None:
             return service.job_view(db_session, found)
         users = await _kivra_users(settings, prep)
-        routes = service.plan_routes(prep, users)
+        routes = planning.plan_routes(prep, users)
         job, created = await asyncio.to_thread(
             service.create_send_job,
             db_session,

@@ -1,9 +1,9 @@
-"""Sending a payroll run: forecast, the send itself, cancel and resend.
+"""Sending a payroll run: the send itself, cancel, resend and progress.
 
 The send is split so that no transaction is open while Kivra is asked
-anything: `prepare_run` reads the run and the gate, the caller asks Kivra's
-usermatch (`match_kivra_users`), and `create_send_job` writes the job and
-its whole outbox in one short transaction. A second send of the same run
+anything: planning (`backend.delivery.planning`) reads the run and asks
+Kivra's usermatch, then `create_send_job` writes the job and its whole
+outbox in one short transaction. A second send of the same run
 finds the existing job and adds nothing; two sends racing each other meet at
 the unique (payslip, channel) constraint and the loser returns the winner's
 job.
@@ -12,16 +12,13 @@ job.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.agreements.gate import check_send, record_send, require_send
+from backend.agreements.gate import record_send
 from backend.db.base import utcnow
 from backend.delivery.models import (
     CANCELLED,
@@ -39,228 +36,20 @@ from backend.delivery.models import (
 )
 from backend.delivery.models import SendJob as SendJobRow
 from backend.delivery.outbox import PlannedPayslip, build_payslip_body, write_deliveries
-from backend.delivery.routing import (
-    REASON_TEXTS,
-    UNREACHABLE_TEXTS,
-    EmployeeFacts,
-    Route,
-    needs_usermatch,
-    route,
+from backend.delivery.planning import (
+    PayslipFacts,
+    RunPreparation,
+    release_time,
+    run_or_404,
 )
+from backend.delivery.routing import Route
 from backend.errors import ConflictError, NotFoundError
 from backend.kivra.errors import KivraValidationError
-from backend.logging import mask_personnummer
 from backend.payroll import repository as payroll
-from backend.payroll.models import Employee, PayrollRun, Payslip
-from shared_types.delivery import Forecast, ForecastEntry, SendJob, SendMode
+from backend.payroll.models import Employee, PayrollRun
+from shared_types.delivery import SendJob, SendMode
 
 logger = logging.getLogger(__name__)
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-# Payslips held for the pay date are released at 06:00 Swedish time: salaries
-# reach the accounts in the early morning, and nobody is woken by a Kivra
-# notification at midnight.
-RELEASE_TIME = time(6, 0)
-
-UserMatcher = Callable[[str, Sequence[str]], Awaitable[set[str]]]
-
-
-class RunNotSendableError(ConflictError):
-    """The run is a draft or has payslips that failed validation."""
-
-    code = "run_not_sendable"
-
-
-@dataclass(frozen=True, slots=True)
-class PayslipFacts:
-    payslip_id: int
-    employee_id: int
-    name: str
-    personnummer: str
-    facts: EmployeeFacts
-
-
-@dataclass(frozen=True, slots=True)
-class RunPreparation:
-    """Everything the routing needs, read in one short transaction."""
-
-    company_id: int
-    run_id: int
-    period: str
-    pay_date: date
-    kivra_enabled: bool
-    tenant_key: str | None
-    company_retains: bool
-    payslips: list[PayslipFacts]
-    blocked: RunNotSendableError | None
-
-    def usermatch_candidates(self) -> list[str]:
-        """The personnummer Kivra is asked about (never protected identities)."""
-        if not self.kivra_enabled:
-            return []
-        return [
-            p.facts.personnummer
-            for p in self.payslips
-            if needs_usermatch(p.facts, pay_date=self.pay_date)
-        ]
-
-
-def release_time(pay_date: date) -> datetime:
-    """When a payslip held for `pay_date` is released, in UTC."""
-    return datetime.combine(pay_date, RELEASE_TIME, tzinfo=STOCKHOLM).astimezone(UTC)
-
-
-def _run_or_404(session: Session, company_id: int, period: str) -> PayrollRun:
-    run = payroll.get_run(session, company_id, period)
-    if run is None:
-        raise NotFoundError(
-            f"Lönekörningen {period} finns inte.",
-            f"The payroll run {period} does not exist.",
-        )
-    return run
-
-
-def _blocked_reason(run: PayrollRun, invalid: int) -> RunNotSendableError | None:
-    if run.state != "final":
-        return RunNotSendableError(
-            "Lönekörningen är inte färdigställd. Färdigställ den innan lönebeskeden skickas; inget har skickats.",
-            "The payroll run is not final. Finalise it before sending; nothing was sent.",
-        )
-    if invalid:
-        return RunNotSendableError(
-            f"{invalid} lönebesked har fel som måste rättas innan lönekörningen kan skickas; inget har skickats.",
-            f"{invalid} payslips have errors to fix before the run can be sent; nothing was sent.",
-            extra={"invalid_payslips": invalid},
-        )
-    return None
-
-
-def prepare_run(
-    session: Session, company_id: int, period: str, *, for_send: bool
-) -> RunPreparation:
-    """Read the run, its employees and the activation gate.
-
-    Raises:
-        NotFoundError: when the run does not exist.
-        ActivationRequiredError: (only `for_send`) the company must activate.
-    """
-    run = _run_or_404(session, company_id, period)
-    company = payroll.get_company(session, company_id)
-    assert company is not None  # the run's foreign key guarantees it
-    rows: list[tuple[Payslip, Employee]] = [
-        (payslip, employee)
-        for payslip, employee in session.execute(
-            select(Payslip, Employee)
-            .join(Employee, Employee.id == Payslip.employee_id)
-            .where(Payslip.payroll_run_id == run.id)
-            .order_by(Employee.last_name, Employee.first_name, Payslip.id)
-        )
-    ]
-    payslips = [
-        PayslipFacts(
-            payslip_id=payslip.id,
-            employee_id=employee.id,
-            name=f"{employee.first_name} {employee.last_name}",
-            personnummer=employee.personnummer,
-            facts=EmployeeFacts(
-                personnummer=employee.personnummer,
-                id_kind=employee.id_kind,
-                protected_identity=employee.protected_identity,
-                min_lon_enrolled=employee.min_lon_enrolled,
-                employment_end=employee.employment_end,
-            ),
-        )
-        for payslip, employee in rows
-    ]
-    invalid = sum(1 for payslip, _employee in rows if payslip.validation_errors)
-    blocked = _blocked_reason(run, invalid)
-    if for_send and blocked is not None:
-        raise blocked
-    gate = (
-        require_send(session, company_id)
-        if for_send
-        else check_send(session, company_id)
-    )
-    return RunPreparation(
-        company_id=company_id,
-        run_id=run.id,
-        period=run.period,
-        pay_date=run.pay_date,
-        kivra_enabled=gate.kivra_enabled and gate.tenant_key is not None,
-        tenant_key=gate.tenant_key,
-        company_retains=company.retain_in_kivra,
-        payslips=payslips,
-        blocked=blocked,
-    )
-
-
-async def match_kivra_users(prep: RunPreparation, usermatch: UserMatcher) -> set[str]:
-    """Ask Kivra which of the run's employees are Kivra users (in batches)."""
-    candidates = prep.usermatch_candidates()
-    if not candidates or prep.tenant_key is None:
-        return set()
-    return await usermatch(prep.tenant_key, candidates)
-
-
-def plan_routes(
-    prep: RunPreparation, kivra_users: set[str]
-) -> list[tuple[PayslipFacts, Route]]:
-    """Apply the routing rule to every payslip of the run."""
-    return [
-        (
-            p,
-            route(
-                p.facts,
-                kivra_enabled=prep.kivra_enabled,
-                is_kivra_user=p.personnummer in kivra_users,
-                company_retains=prep.company_retains,
-                pay_date=prep.pay_date,
-            ),
-        )
-        for p in prep.payslips
-    ]
-
-
-def build_forecast(
-    prep: RunPreparation, routes: list[tuple[PayslipFacts, Route]]
-) -> Forecast:
-    """Describe where every payslip will go, and flag unreachable employees."""
-    entries = []
-    for p, r in routes:
-        reason_sv, reason_en = REASON_TEXTS[r.reason]
-        if not r.reachable:
-            reason_sv = f"{reason_sv} {UNREACHABLE_TEXTS[0]}"
-            reason_en = f"{reason_en} {UNREACHABLE_TEXTS[1]}"
-        entries.append(
-            ForecastEntry(
-                employee_id=p.employee_id,
-                payslip_id=p.payslip_id,
-                name=p.name,
-                personnummer=mask_personnummer(p.personnummer),
-                channel="kivra" if r.to_kivra else "min_lon",
-                retained_in_kivra=r.retain_in_kivra,
-                reason=r.reason.value,
-                reason_sv=reason_sv,
-                reason_en=reason_en,
-                reachable=r.reachable,
-            )
-        )
-    unreachable = sum(1 for e in entries if not e.reachable)
-    return Forecast(
-        period=prep.period,
-        pay_date=prep.pay_date,
-        release_at=release_time(prep.pay_date),
-        kivra_enabled=prep.kivra_enabled,
-        can_send=prep.blocked is None,
-        blocked_sv=prep.blocked.message_sv if prep.blocked else None,
-        blocked_en=prep.blocked.message_en if prep.blocked else None,
-        to_kivra=sum(1 for e in entries if e.channel == "kivra"),
-        to_min_lon=sum(1 for e in entries if e.channel == "min_lon"),
-        retained_in_kivra=sum(1 for e in entries if e.retained_in_kivra),
-        unreachable=unreachable,
-        flagged=unreachable > 0,
-        entries=entries,
-    )
 
 
 def existing_job(session: Session, run_id: int) -> SendJobRow | None:
@@ -411,7 +200,7 @@ def resend_failed(
     Raises:
         NotFoundError: when the run or its send job does not exist.
     """
-    run = _run_or_404(session, company_id, period)
+    run = run_or_404(session, company_id, period)
     job = existing_job(session, run.id)
     if job is None:
         raise NotFoundError(
@@ -506,20 +295,3 @@ def retry_delay(
     if retry_after is not None:
         return timedelta(seconds=min(retry_after, max_wait))
     return timedelta(seconds=min(2.0 ** max(attempts - 1, 0), max_wait))
-
-
-__all__ = [
-    "JOB_SENDING",
-    "RunNotSendableError",
-    "RunPreparation",
-    "build_forecast",
-    "cancel_job",
-    "create_send_job",
-    "get_job",
-    "job_view",
-    "match_kivra_users",
-    "plan_routes",
-    "prepare_run",
-    "release_time",
-    "resend_failed",
-]

@@ -31,12 +31,10 @@ import os
 import socket
 import threading
 import uuid
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import msgspec
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,7 +43,6 @@ from backend.delivery.models import (
     CHANNEL_KIVRA,
     CHANNEL_MIN_LON,
     DELIVERED,
-    EXPIRED,
     FAILED,
     HELD,
     IN_FLIGHT,
@@ -61,6 +58,7 @@ from backend.delivery.models import (
     SendJob,
 )
 from backend.delivery.outbox import RETENTION_DAYS
+from backend.delivery.retention import recheck_retained
 from backend.delivery.service import retry_delay
 from backend.kivra import KivraClient
 from backend.kivra.errors import (
@@ -71,8 +69,6 @@ from backend.kivra.errors import (
     KivraValidationError,
 )
 from backend.kivra.models import ContentResult
-from backend.kivra_factory import kivra_config, kivra_http_client
-from backend.payroll.models import Employee
 from backend.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -80,6 +76,8 @@ logger = logging.getLogger(__name__)
 # Deliveries a lane claims at once: few, so leases are not held long.
 LANE_CLAIM = 4
 CLAIM_TRIES = 5
+# Log the worker's progress every this many attempts.
+PROGRESS_EVERY = 100
 # How often retained deliveries are checked against Kivra's usermatch.
 RECHECK_INTERVAL = timedelta(hours=6)
 
@@ -133,6 +131,7 @@ class DeliveryWorker:
         self._clock = clock
         self._lease = timedelta(seconds=settings.delivery_lease_seconds)
         self._lanes = max(1, settings.kivra_concurrency)
+        self._attempts = 0
         self._next_recheck: datetime | None = None
         dialect = factory.kw["bind"].dialect.name
         self._skip_locked = dialect == "postgresql"
@@ -159,6 +158,15 @@ class DeliveryWorker:
             for claim in claims:
                 await self._send(claim)
             sent += len(claims)
+            self._attempts += len(claims)
+            if (
+                self._attempts // PROGRESS_EVERY
+                > (self._attempts - len(claims)) // PROGRESS_EVERY
+            ):
+                logger.info(
+                    "delivery.progress",
+                    extra={"worker": self._owner, "attempts": self._attempts},
+                )
         return sent
 
     async def run(self, stop: asyncio.Event | threading.Event) -> None:
@@ -431,56 +439,9 @@ class DeliveryWorker:
             claim, FAILED, error=(code, *message), correlation_id=correlation_id
         )
 
-    # --- retained deliveries ------------------------------------------------
-
     async def recheck_retained(self) -> None:
-        """Show retained payslips as delivered once their recipient is in Kivra.
-
-        Retention that ran out shows as expired; the Min lön copy is then the
-        employee's only one.
-        """
-        now = self._clock()
-        rows = await asyncio.to_thread(self._retained_recipients, now)
-        by_tenant: dict[str, dict[str, list[int]]] = defaultdict(
-            lambda: defaultdict(list)
-        )
-        for delivery_id, tenant_key, ssn in rows:
-            by_tenant[tenant_key][ssn].append(delivery_id)
-        for tenant_key, recipients in by_tenant.items():
-            try:
-                matched = await self._kivra.match_ssns(tenant_key, list(recipients))
-            except KivraError as exc:
-                logger.warning(
-                    "delivery.recheck_failed", extra={"error": type(exc).__name__}
-                )
-                continue
-            ids = [i for ssn in matched for i in recipients[ssn]]
-            if ids:
-                await asyncio.to_thread(self._mark_delivered, ids)
-
-    def _retained_recipients(self, now: datetime) -> list[tuple[int, str, str]]:
-        with self._factory() as session, session.begin():
-            session.execute(
-                update(Delivery)
-                .where(Delivery.state == RETAINED, Delivery.retention_expires_at <= now)
-                .values(state=EXPIRED, updated_at=now)
-            )
-            rows = session.execute(
-                select(Delivery.id, SendJob.tenant_key, Employee.personnummer)
-                .join(SendJob, SendJob.id == Delivery.send_job_id)
-                .join(Employee, Employee.id == Delivery.employee_id)
-                .where(Delivery.state == RETAINED, SendJob.tenant_key.is_not(None))
-            ).all()
-        return [(i, t, s) for i, t, s in rows if t is not None]
-
-    def _mark_delivered(self, ids: list[int]) -> None:
-        with self._factory() as session, session.begin():
-            session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(ids), Delivery.state == RETAINED)
-                .values(state=DELIVERED, updated_at=self._clock())
-            )
-        logger.info("delivery.retained_now_delivered", extra={"count": len(ids)})
+        """Re-check retained deliveries (see `backend.delivery.retention`)."""
+        await recheck_retained(self._factory, self._kivra, self._clock())
 
 
 def _error_code(exc: KivraError) -> str:
@@ -503,79 +464,3 @@ async def _wait(stop: asyncio.Event | threading.Event, seconds: float) -> None:
     deadline = loop.time() + seconds
     while not stop.is_set() and loop.time() < deadline:
         await asyncio.sleep(min(0.05, seconds))
-
-
-def worker_kivra_client(settings: Settings, http: object) -> KivraClient:
-    """A client that makes one attempt per call: the outbox schedules retries."""
-    config = msgspec.structs.replace(kivra_config(settings), retry_attempts=1)
-    return KivraClient(http, config)  # type: ignore[arg-type]
-
-
-async def run_worker(
-    settings: Settings,
-    factory: sessionmaker[Session],
-    stop: asyncio.Event | threading.Event,
-    *,
-    owner: str | None = None,
-) -> None:
-    """Run one worker with its own pooled Kivra connection until `stop`."""
-    async with kivra_http_client(settings) as http:
-        worker = DeliveryWorker(
-            factory, worker_kivra_client(settings, http), settings, owner=owner
-        )
-        await worker.run(stop)
-
-
-class EmbeddedWorker:
-    """The worker inside the API process, on a thread with its own loop."""
-
-    def __init__(self, settings: Settings, factory: sessionmaker[Session]) -> None:
-        self._settings = settings
-        self._factory = factory
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(
-                run_worker(self._settings, self._factory, self._stop)
-            ),
-            name="delivery-worker",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self._settings.worker_poll_seconds + 30)
-
-
-def embedded_worker_wanted(settings: Settings, dialect: str) -> bool:
-    """ "auto" runs the embedded worker on SQLite only; "on"/"off" force it."""
-    choice = settings.embedded_worker.lower()
-    if choice == "auto":
-        return dialect == "sqlite"
-    return choice in {"on", "true", "1", "yes"}
-
-
-def embedded_worker_hooks(
-    settings: Settings, factory: sessionmaker[Session]
-) -> tuple[Callable[[], None], Callable[[], None]]:
-    """Startup and shutdown hooks that run the worker inside the API process."""
-    dialect = factory.kw["bind"].dialect.name
-    worker = (
-        EmbeddedWorker(settings, factory)
-        if embedded_worker_wanted(settings, dialect)
-        else None
-    )
-
-    def start() -> None:
-        if worker is not None:
-            worker.start()
-
-    def stop() -> None:
-        if worker is not None:
-            worker.stop()
-
-    return start, stop

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.agreements.models import KivraActivation
 from backend.delivery.models import Delivery, SendJob
-from backend.delivery.worker import DeliveryWorker, worker_kivra_client
+from backend.delivery.runtime import worker_kivra_client
+from backend.delivery.worker import DeliveryWorker
 from backend.kivra_factory import kivra_http_client
 from backend.payroll.models import Employee
 from backend.settings import Settings

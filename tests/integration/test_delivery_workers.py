@@ -25,7 +25,7 @@ from backend.agreements.tenant import prepare_send
 from backend.app import create_app
 from backend.db.migrate import upgrade
 from backend.db.session import create_db_engine, make_session_factory
-from backend.delivery import service
+from backend.delivery import planning, service
 from backend.kivra_factory import kivra_client
 from backend.settings import Settings
 from tests.emulator_fixtures import EmulatorHandle
@@ -217,13 +217,13 @@ async def _create_job(
         async with kivra_client(settings) as kivra:
             await prepare_send(session, company_id, kivra)
             session.commit()
-            prep = service.prepare_run(session, company_id, PERIOD, for_send=True)
+            prep = planning.prepare_run(session, company_id, PERIOD, for_send=True)
             session.commit()
             users = await kivra.match_ssns(
                 prep.tenant_key or "", prep.usermatch_candidates()
             )
         service.create_send_job(
-            session, prep, service.plan_routes(prep, users), mode="now", user_id=None
+            session, prep, planning.plan_routes(prep, users), mode="now", user_id=None
         )
 
 

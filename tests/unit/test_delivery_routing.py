@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from backend.delivery.planning import release_time
 from backend.delivery.routing import (
     EmployeeFacts,
     Reason,
@@ -13,7 +14,7 @@ from backend.delivery.routing import (
     route,
     valid_personnummer,
 )
-from backend.delivery.service import release_time, retry_delay
+from backend.delivery.service import retry_delay
 
 PAY_DATE = date(2026, 11, 25)
 # Skatteverket's well-known test number: born 1912-12-12.
