@@ -1,44 +1,27 @@
 """The client for Kivra's sender API: tenants, user matching and content.
 
-`KivraClient` takes an injected `httpx.AsyncClient` whose base URL, timeouts
-and connection pool the caller chose; connections are pooled and reused. It
-adds what every call needs: a bearer token (re-fetched once on a 401),
-bounded concurrency, retries through stamina on the retryable errors of
-`backend.kivra.errors` only (capped exponential backoff with jitter, or
-Kivra's Retry-After on a 429), and Kivra's answers decoded into typed
-results or typed errors. A client belongs to one event loop.
-
-Log lines name operations, statuses, Kivra codes and correlation ids, never a
-token, a secret or a personnummer.
+`KivraClient` offers Kivra's operations with typed arguments and results;
+every request goes through `KivraTransport` (token, concurrency, retries,
+typed errors). Content is sent as the exact bytes `build_content_body` made,
+under Kivra's per-recipient limit.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
 
 import httpx
 import msgspec
-import stamina
 
-from backend.kivra.auth import AUTH_PATH, AccessToken, TokenCache, decode_token
 from backend.kivra.content import build_content_body, check_body_size
 from backend.kivra.errors import (
-    RETRYABLE_ERRORS,
     KivraApiError,
-    KivraConnectError,
     KivraDecodeError,
     KivraError,
-    KivraRateLimitedError,
-    KivraReadError,
-    KivraTimeoutError,
-    KivraTransportError,
     KivraValidationError,
-    error_from_response,
 )
 from backend.kivra.identifiers import normalise_ssn, vat_number
 from backend.kivra.limits import RecipientRateLimiter
@@ -54,30 +37,11 @@ from backend.kivra.models import (
     TenantCreated,
     TenantKeyItem,
 )
+from backend.kivra.transport import KivraClientConfig, KivraTransport
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
 _KEY = re.compile(r"^[0-9A-Za-z_-]{1,128}$")
-_JSON = {"content-type": "application/json", "accept": "application/json"}
-
-
-class KivraClientConfig(msgspec.Struct, frozen=True, kw_only=True):
-    """How a `KivraClient` authenticates, retries and paces its calls."""
-
-    client_id: str
-    client_secret: str
-    # Optional narrowing of the token, e.g. `post:kivra.v2.tenant.<key>.content`.
-    scope: str | None = None
-    retry_attempts: int = 5
-    retry_initial_wait_seconds: float = 0.5
-    retry_max_wait_seconds: float = 60.0
-    retry_jitter_seconds: float = 1.0
-    concurrency: int = 8
-    usermatch_batch_size: int = 10_000
-
-    def __repr__(self) -> str:
-        return f"KivraClientConfig(client_id={self.client_id!r}, client_secret='***')"
 
 
 def _check_key(key: str, what: str) -> str:
@@ -101,17 +65,15 @@ class KivraClient:
     ) -> None:
         self._http = http
         self._config = config
-        self._clock = clock
         self._limiter = limiter or RecipientRateLimiter()
-        self._slots = asyncio.Semaphore(config.concurrency)
-        self._tokens = TokenCache(self._fetch_token, clock=clock)
-
-    # --- plumbing ------------------------------------------------------------
+        self._transport = KivraTransport(http, config, clock=clock)
+        self._call = self._transport.call
+        self._decode = self._transport.decode
 
     @property
     def token_fetches(self) -> int:
         """How many tokens this client has fetched (for operators and tests)."""
-        return self._tokens.fetch_count
+        return self._transport.token_fetches
 
     def invalidate_token(self) -> None:
         """Forget the token so the next call fetches one with the current scope.
@@ -119,164 +81,11 @@ class KivraClient:
         Call it after a tenant was created or an access request accepted:
         Kivra freezes a token's scope when it is issued.
         """
-        self._tokens.invalidate()
-
-    def _retry_hook(self, exc: Exception) -> bool | float:
-        """Decide stamina's retry: named retryable errors only."""
-        if isinstance(exc, KivraRateLimitedError) and exc.retry_after is not None:
-            return min(exc.retry_after, self._config.retry_max_wait_seconds)
-        return isinstance(exc, RETRYABLE_ERRORS)
-
-    async def _exchange(
-        self,
-        method: str,
-        path: str,
-        *,
-        headers: dict[str, str],
-        content: bytes | None = None,
-        data: dict[str, str] | None = None,
-        params: dict[str, str] | None = None,
-        auth: httpx.BasicAuth | None = None,
-    ) -> httpx.Response:
-        """Send one HTTP request and turn transport failures into our errors."""
-        async with self._slots:
-            try:
-                return await self._http.request(
-                    method, path, headers=headers, content=content, data=data,
-                    params=params, auth=auth,
-                )  # fmt: skip
-            except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                raise KivraTimeoutError(
-                    f"{method} {path}: {type(exc).__name__}", may_have_arrived=False
-                ) from exc
-            except httpx.TimeoutException as exc:
-                raise KivraTimeoutError(
-                    f"{method} {path}: {type(exc).__name__}", may_have_arrived=True
-                ) from exc
-            except httpx.ConnectError as exc:
-                raise KivraConnectError(
-                    f"{method} {path}: {type(exc).__name__}", may_have_arrived=False
-                ) from exc
-            except (
-                httpx.ReadError,
-                httpx.WriteError,
-                httpx.RemoteProtocolError,
-            ) as exc:
-                raise KivraReadError(
-                    f"{method} {path}: {type(exc).__name__}", may_have_arrived=True
-                ) from exc
-            except httpx.TransportError as exc:
-                raise KivraTransportError(
-                    f"{method} {path}: {type(exc).__name__}", may_have_arrived=True
-                ) from exc
-
-    def _raise_for_error(self, response: httpx.Response, operation: str) -> None:
-        if response.is_success:
-            return
-        error = error_from_response(response)
-        logger.warning(
-            "kivra.api_error",
-            extra={
-                "operation": operation,
-                "status": error.status,
-                "kivra_code": error.code,
-                "correlation_id": error.correlation_id,
-            },
-        )
-        raise error
-
-    async def _fetch_token(self) -> AccessToken:
-        form = {"grant_type": "client_credentials"}
-        if self._config.scope:
-            form["scope"] = self._config.scope
-        response = await self._exchange(
-            "POST",
-            AUTH_PATH,
-            headers={"accept": "application/json"},
-            data=form,
-            auth=httpx.BasicAuth(self._config.client_id, self._config.client_secret),
-        )
-        self._raise_for_error(response, "auth")
-        return decode_token(response, now=self._clock())
-
-    async def _authorised(
-        self, method: str, path: str, operation: str, **kwargs: Any
-    ) -> httpx.Response:
-        """One attempt with a bearer token, re-authenticating once on a 401."""
-        token = await self._tokens.get()
-        response = await self._exchange(
-            method,
-            path,
-            headers={**_JSON, "authorization": f"Bearer {token.value}"},
-            **kwargs,
-        )
-        if response.status_code == 401:
-            logger.info("kivra.reauthenticate", extra={"operation": operation})
-            self._tokens.invalidate(token)
-            token = await self._tokens.get()
-            response = await self._exchange(
-                method,
-                path,
-                headers={**_JSON, "authorization": f"Bearer {token.value}"},
-                **kwargs,
-            )
-        self._raise_for_error(response, operation)
-        return response
-
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        operation: str,
-        *,
-        before_attempt: Callable[[], Awaitable[Any]] | None = None,
-        **kwargs: Any,
-    ) -> httpx.Response:
-        """Run `_authorised` under stamina's retries for the retryable errors."""
-        async for attempt in stamina.retry_context(
-            on=self._retry_hook,
-            attempts=self._config.retry_attempts,
-            timeout=None,
-            wait_initial=self._config.retry_initial_wait_seconds,
-            wait_max=self._config.retry_max_wait_seconds,
-            wait_jitter=self._config.retry_jitter_seconds,
-        ):
-            with attempt:
-                if attempt.num > 1:
-                    logger.info(
-                        "kivra.retry",
-                        extra={"operation": operation, "attempt": attempt.num},
-                    )
-                if before_attempt is not None:
-                    await before_attempt()
-                return await self._authorised(method, path, operation, **kwargs)
-        raise AssertionError(
-            "stamina ends with a return or an exception"
-        )  # pragma: no cover
-
-    @staticmethod
-    def _decode(response: httpx.Response, type_: type[T]) -> T:
-        try:
-            return msgspec.json.decode(response.content, type=type_)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise KivraDecodeError(
-                f"answer is not a valid {getattr(type_, '__name__', type_)}",
-                status=response.status_code,
-                correlation_id=response.headers.get("x-correlation-id"),
-            ) from exc
+        self._transport.invalidate_token()
 
     async def authenticate(self) -> None:
         """Fetch a token now (with retries), e.g. to check the credentials."""
-        async for attempt in stamina.retry_context(
-            on=self._retry_hook,
-            attempts=self._config.retry_attempts,
-            timeout=None,
-            wait_initial=self._config.retry_initial_wait_seconds,
-            wait_max=self._config.retry_max_wait_seconds,
-            wait_jitter=self._config.retry_jitter_seconds,
-        ):
-            with attempt:
-                await self._tokens.get()
+        await self._transport.authenticate()
 
     # --- tenants -------------------------------------------------------------
 
