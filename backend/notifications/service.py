@@ -95,3 +95,20 @@ def mark_read(session: Session, user_id: int, notification_id: int) -> Notificat
     if notice.read_at is None:
         notice.read_at = utcnow()
     return notice
+
+
+def notify_run_failures(
+    session: Session, company_id: int, *, period: str, send_job_id: int, failed: int
+) -> list[Notification]:
+    """Tell the company's staff once per send job that payslips failed."""
+    return notify_company(
+        session,
+        company_id,
+        "run_failures",
+        title_sv=f"{failed} lönebesked för {period} kunde inte levereras",
+        title_en=f"{failed} payslips for {period} could not be delivered",
+        body_sv="Se statussidan för orsaker och vad som kan göras.",
+        body_en="See the status page for the reasons and what can be done.",
+        link=f"/api/companies/{company_id}/status?month={period}",
+        dedupe_key=f"run_failures:{send_job_id}",
+    )
