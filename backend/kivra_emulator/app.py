@@ -47,7 +47,13 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Any
 
 
-def _kivra_error_handler(_: Request[Any, Any, Any], exc: KivraError) -> Response[Any]:
+def _kivra_error_handler(
+    request: Request[Any, Any, Any], exc: KivraError
+) -> Response[Any]:
+    logger.info(
+        "emulator_kivra_error",
+        extra={"path": request.url.path, "status": exc.status, "code": exc.code},
+    )
     return error_response(exc)
 
 

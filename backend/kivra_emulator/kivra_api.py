@@ -5,6 +5,7 @@ Tenant management lives in tenants_api.py; request reading in wire.py.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar import Request, Response, post
@@ -23,6 +24,9 @@ from backend.kivra_emulator.wire import (
     json_body,
     own_tenant,
 )
+from backend.logging import mask_personnummer
+
+logger = logging.getLogger(__name__)
 
 
 @post("/v1/auth", status_code=200)
@@ -106,6 +110,19 @@ async def send_content(
     }
     if content.retained:
         headers["kivra-retained"] = "true"
+    logger.info(
+        "emulator_content_accepted",
+        extra={
+            "tenant_key": tenant_key,
+            "content_key": content.key,
+            "recipient": mask_personnummer(content.recipient)
+            if content.recipient.isdigit()
+            else "company-or-email",
+            "type": content.type,
+            "retained": content.retained,
+            "duplicate": accepted.duplicate,
+        },
+    )
     return json_response(response_body(content), status=201, headers=headers)
 
 
