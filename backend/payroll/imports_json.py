@@ -83,11 +83,13 @@ def parse_json_payroll(data: bytes) -> tuple[list[PayslipRecord], list[ImportIss
     try:
         parsed = _DECODER.decode(data)
     except msgspec.ValidationError as exc:
+        # msgspec ends its message with the JSON path: "... - at `$.payslips[0]`".
+        reason, _, path = str(exc).partition(" - at ")
         return [], [
             FILE_REF.issue(
-                None,
-                f"Filen följer inte formatet för en lönekörning: {exc}",
-                f"The file does not follow the payroll run format: {exc}",
+                path.strip("`") or None,
+                f"Filen följer inte formatet för en lönekörning ({reason}).",
+                f"The file does not follow the payroll run format ({reason}).",
             )
         ]
     except msgspec.DecodeError:

@@ -330,3 +330,14 @@ def test_paxml_prefers_home_email_and_reads_exporter_aliases() -> None:
     assert issues == []
     assert records[0].email == "hem@example.se"
     assert records[0].employment_end == date(2026, 1, 31)
+
+
+def test_payroll_json_format_error_names_the_json_path() -> None:
+    _, issues = parse_json_payroll(
+        b'{"payslips": [{"personnummer": 196503149814, "lines": []}]}'
+    )
+    problem = issues[0].as_problem("sv")
+    assert problem["field"] == "$.payslips[0].personnummer"
+    assert problem["message"].startswith(
+        "Filen följer inte formatet för en lönekörning"
+    )
