@@ -11,6 +11,7 @@ import msgspec
 import pytest
 from sqlalchemy import update
 
+from backend.agreements.models import KivraActivation
 from backend.app import create_app
 from backend.db.migrate import upgrade
 from backend.db.session import create_db_engine, make_session_factory
@@ -428,3 +429,79 @@ async def test_delivery_other_company_answers_404(
         ]
     assert [a.status_code for a in answers] == [404] * 6
     assert deliveries_of(server.session_factory, theirs.company_id) == []
+
+
+async def test_delivery_retrying_is_visible_and_ends_failed_after_the_attempts(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    """While Kivra fails the delivery says it retries and when; then it fails clearly."""
+    company = _company(server, employees=1)
+    [ssn] = personnummer_of(server.session_factory, company.employee_ids)
+    emulator.operator.seed_recipient(ssn, "active")
+    base = f"/api/companies/{company.company_id}"
+    with client_for(server, company.clerk_email) as http:
+        job = http.post(
+            f"{base}/payroll-runs/{company.period}/send", json={"mode": "now"}
+        ).json()
+        emulator.operator.inject_fault(
+            "error", "/v2/tenant/*/content", status=502, count=20
+        )
+        await run_worker_rounds(
+            server.settings, server.session_factory, until_idle=False
+        )
+        meanwhile = http.get(f"{base}/send-jobs/{job['id']}").json()
+        [record] = http.get(f"{base}/deliveries").json()["items"]
+        await run_worker_rounds(server.settings, server.session_factory)
+        [final] = http.get(f"{base}/deliveries").json()["items"]
+    assert meanwhile["counts"]["retrying"] == 1
+    assert meanwhile["next_attempt_at"] is not None
+    assert record["state"] == "retrying"
+    assert "görs om automatiskt" in record["error_sv"]
+    assert final["state"] == "failed"
+    assert final["error_code"].startswith("502")
+    assert final["attempts"] == server.settings.kivra_retry_attempts
+    assert "skicka om" in final["error_sv"]
+    assert emulator.operator.received(ssn) == []
+
+
+async def test_delivery_existing_customer_must_activate_first(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    company = build_company(server.session_factory, employees=1)
+    with client_for(server, company.admin_email) as http:
+        response = http.post(
+            f"/api/companies/{company.company_id}/payroll-runs/{company.period}/send",
+            json={"mode": "now"},
+        )
+    assert response.status_code == 409
+    assert response.json()["code"] == "activation_required"
+    assert "offer" in response.json()
+    assert deliveries_of(server.session_factory, company.company_id) == []
+
+
+async def test_delivery_ended_agreement_sends_everyone_to_min_lon(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    company = _company(server, employees=2)
+    people = personnummer_of(server.session_factory, company.employee_ids)
+    for ssn in people:
+        emulator.operator.seed_recipient(ssn, "active")
+    base = f"/api/companies/{company.company_id}"
+    with client_for(server, company.admin_email) as http:
+        # The first forecast gives the new customer its agreement and tenant.
+        http.get(f"{base}/payroll-runs/{company.period}/forecast")
+        with server.session_factory() as session, session.begin():
+            session.execute(
+                update(KivraActivation)
+                .where(KivraActivation.company_id == company.company_id)
+                .values(state="ended")
+            )
+        forecast = http.get(f"{base}/payroll-runs/{company.period}/forecast").json()
+        http.post(f"{base}/payroll-runs/{company.period}/send", json={"mode": "now"})
+        await run_worker_rounds(server.settings, server.session_factory)
+    assert forecast["kivra_enabled"] is False
+    assert {e["reason"] for e in forecast["entries"]} == {"kivra_not_active"}
+    rows = deliveries_of(server.session_factory, company.company_id)
+    assert {(r.channel, r.state) for r in rows} == {("min_lon", "published")}
+    for ssn in people:
+        assert emulator.operator.received(ssn) == []
