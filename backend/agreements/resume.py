@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from backend.delivery import planning
 from backend.delivery import service as delivery
 from backend.errors import UpstreamError
 from backend.kivra.errors import KivraError
@@ -35,7 +36,7 @@ async def resume_send(
     Raises:
         UpstreamError: when Kivra cannot say which employees use Kivra.
     """
-    prep = delivery.prepare_run(session, company_id, period, for_send=True)
+    prep = planning.prepare_run(session, company_id, period, for_send=True)
     found = delivery.existing_job(session, prep.run_id)
     if found is not None:
         return delivery.job_view(session, found)
@@ -46,7 +47,7 @@ async def resume_send(
             return await kivra.match_ssns(tenant_key, ssns)
 
     try:
-        users = await delivery.match_kivra_users(prep, usermatch)
+        users = await planning.match_kivra_users(prep, usermatch)
     except KivraError as exc:
         raise UpstreamError(
             "Avtalet är godkänt, men Kivra kunde inte svara på vilka anställda som "
@@ -54,7 +55,7 @@ async def resume_send(
             "The agreement is approved, but Kivra could not tell which employees "
             "use Kivra. Nothing was sent; press Send again shortly.",
         ) from exc
-    routes = delivery.plan_routes(prep, users)
+    routes = planning.plan_routes(prep, users)
     job, created = await asyncio.to_thread(
         delivery.create_send_job, session, prep, routes, mode=mode, user_id=user_id
     )

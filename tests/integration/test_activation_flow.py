@@ -41,6 +41,12 @@ def _vat(company: DemoCompany) -> str:
     return f"SE{company.orgnr}01"
 
 
+def _delivery_keys(client: httpx.Client, base: str) -> set[tuple[int, int, str]]:
+    """Which deliveries exist (their states may move on while a worker sends)."""
+    items = client.get(f"{base}/deliveries").json()["items"]
+    return {(d["id"], d["payslip_id"], d["channel"]) for d in items}
+
+
 def _gate(world: ActivationWorld, company_id: int) -> Any:
     with world.api.session_factory() as session:
         return check_send(session, company_id)
@@ -107,6 +113,19 @@ def test_activation_new_customer_first_send_just_sends(
     ]
     tenants = activation_world.kivra.operator.tenants()
     assert [t["orgnrs"] for t in tenants] == [[_vat(company)]]
+
+
+def test_activation_new_customer_send_without_reads_still_uses_kivra(
+    activation_world: ActivationWorld,
+) -> None:
+    company = build_company(activation_world.api.session_factory, is_new_customer=True)
+    with client_for(activation_world.api, company.admin_email) as admin:
+        sent = admin.post(
+            f"/api/companies/{company.company_id}/payroll-runs/{PERIOD}/send",
+            json={"mode": "now"},
+        )
+    assert sent.status_code == 202, sent.text
+    assert sent.json()["kivra_enabled"] is True
 
 
 def test_agreement_clerk_sees_but_cannot_change_scopes_or_end(
@@ -262,14 +281,14 @@ def test_activation_end_stops_kivra_and_reactivation_resends_nothing(
         assert ended.json()["card_state"] == "ended"
         gate = _gate(activation_world, company.company_id)
         assert (gate.kivra_enabled, gate.activation_required) == (False, False)
-        deliveries = admin.get(f"{base}/deliveries").json()["items"]
+        deliveries = _delivery_keys(admin, base)
         assert deliveries, "the history stays readable after the end"
         assert admin.get(f"{base}/status", params={"month": PERIOD}).status_code == 200
 
         again = _approve(admin, company.company_id)
         assert again.status_code == 200
         assert again.json()["agreement"]["card_state"] == "active"
-        assert admin.get(f"{base}/deliveries").json()["items"] == deliveries
+        assert _delivery_keys(admin, base) == deliveries
         kinds = [e["kind"] for e in again.json()["agreement"]["history"]]
         assert kinds.count("tenant_created") == 1
     assert len(activation_world.kivra.operator.tenants()) == 1
