@@ -33,11 +33,13 @@ from backend.payroll.imports_records import (
     FILE_REF,
     DuplicateTracker,
     EmployeeRecord,
-    FieldProblem,
     ImportIssue,
     PayslipLineRecord,
     PayslipRecord,
     RecordRef,
+)
+from backend.payroll.imports_values import (
+    FieldProblem,
     check_email,
     check_line_sign,
     check_personnummer,

@@ -35,11 +35,13 @@ import msgspec
 from backend.logging import mask_personnummer
 from backend.payroll.imports_records import (
     FILE_REF,
-    FieldProblem,
     ImportIssue,
     PayslipLineRecord,
     PayslipRecord,
     RecordRef,
+)
+from backend.payroll.imports_values import (
+    FieldProblem,
     check_line_sign,
     check_personnummer,
 )

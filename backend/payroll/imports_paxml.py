@@ -38,9 +38,11 @@ from backend.payroll.imports_records import (
     FILE_REF,
     DuplicateTracker,
     EmployeeRecord,
-    FieldProblem,
     ImportIssue,
     RecordRef,
+)
+from backend.payroll.imports_values import (
+    FieldProblem,
     check_email,
     check_personnummer,
     parse_date,

@@ -122,7 +122,9 @@ def test_cli_rejected_file_lists_errors_and_changes_nothing(
         "Rad 3 (19650314-****): Personnumret har fel kontrollsiffra." in result.output
     )
     assert "Rad 5 (19700728-****): Datumet 2015-13-01 finns inte." in result.output
-    assert "Rad 4 (19650314-****): Personnumret förekommer redan (rad 2" in result.output
+    assert (
+        "Rad 4 (19650314-****): Personnumret förekommer redan (rad 2" in result.output
+    )
     assert "9807" not in result.output
     assert _counts(migrated_database_url) == before
 

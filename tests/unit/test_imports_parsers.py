@@ -20,10 +20,12 @@ from backend.payroll.imports_csv import parse_csv_employees, parse_csv_payroll
 from backend.payroll.imports_json import parse_json_payroll
 from backend.payroll.imports_paxml import parse_paxml_employees
 from backend.payroll.imports_records import (
-    FieldProblem,
     ImportRejectedError,
-    check_personnummer,
     check_size,
+)
+from backend.payroll.imports_values import (
+    FieldProblem,
+    check_personnummer,
 )
 
 DATA = Path(__file__).parent.parent / "data"

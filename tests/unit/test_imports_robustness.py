@@ -11,7 +11,9 @@ from backend.payroll import identity
 from backend.payroll.imports_csv import parse_csv_employees, parse_csv_payroll
 from backend.payroll.imports_json import parse_json_payroll
 from backend.payroll.imports_paxml import parse_paxml_employees
-from backend.payroll.imports_records import check_personnummer
+from backend.payroll.imports_values import (
+    check_personnummer,
+)
 
 FAST = settings(max_examples=150, deadline=None)
 
