@@ -12,6 +12,7 @@ payslips go to Min lön.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from backend.agreements.models import (
     AgreementEvent,
     KivraActivation,
 )
+from backend.agreements.reroute import reroute_after_access
 from backend.agreements.service import REJECTED_EN, REJECTED_SV
 from backend.kivra.errors import KivraError, TenantOwnedElsewhereError
 from backend.kivra.models import RequestAccess, TenantCreated
@@ -44,6 +46,8 @@ class TenantClient(Protocol):
     async def request_access(self, orgnr: str) -> RequestAccess: ...
 
     async def get_access_request(self, request_key: str) -> RequestAccess: ...
+
+    async def match_ssns(self, tenant_key: str, ssns: Sequence[str]) -> set[str]: ...
 
 
 def _event(
@@ -111,7 +115,27 @@ async def _request_access(
     _event(session, activation, "access_requested", request_key=request.request_key)
     logger.info("kivra_access_requested", extra={"company_id": activation.company_id})
     session.flush()
+    await _decide(session, activation, request, client)
+
+
+async def _decide(
+    session: Session,
+    activation: KivraActivation,
+    request: RequestAccess,
+    client: TenantClient,
+) -> None:
+    was_pending = activation.tenant_state == TENANT_PENDING
     _apply_decision(session, activation, request)
+    if not (was_pending and activation.tenant_state == TENANT_ACTIVE):
+        return
+    try:
+        await reroute_after_access(session, activation, client)
+    except KivraError as exc:
+        # The grant stands; only the earlier sends stay in Min lön.
+        logger.warning(
+            "kivra_reroute_failed",
+            extra={"company_id": activation.company_id, "error": type(exc).__name__},
+        )
 
 
 def _apply_decision(
@@ -164,7 +188,7 @@ async def refresh_access(
             extra={"company_id": activation.company_id, "error": type(exc).__name__},
         )
         return
-    _apply_decision(session, activation, request)
+    await _decide(session, activation, request, client)
 
 
 async def refresh_pending_access(session: Session, client: TenantClient) -> int:

@@ -6,17 +6,33 @@ own company, so the tests share the server and stay quick.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from backend.agreements.demo import seed_activation
 from backend.agreements.gate import check_send
 from backend.agreements.terms import CURRENT
-from backend.payroll.models import Company
+from backend.delivery.models import (
+    HELD,
+    JOB_HELD,
+    JOB_SENDING,
+    PUBLISHED,
+    Delivery,
+    SendJob,
+)
+from backend.payroll.models import Company, PayrollRun
 from tests.agreement_fixtures import ActivationWorld
-from tests.payroll_fixtures import PERIOD, DemoCompany, build_company, client_for
+from tests.payroll_fixtures import (
+    PERIOD,
+    DemoCompany,
+    build_company,
+    client_for,
+    fake_personnummer,
+)
 
 
 def _approve(
@@ -342,3 +358,54 @@ def test_activation_demo_pending_story_waits_for_kivra_on_first_card_read(
     assert [
         r["vat_number"] for r in activation_world.kivra.operator.access_requests()
     ] == [_vat(company)]
+
+
+def _release_as_the_worker_does(world: ActivationWorld, job_id: int) -> None:
+    """Release a send job now, so the test does not race the embedded worker."""
+    with world.api.session_factory.begin() as session:
+        job = session.get(SendJob, job_id)
+        assert job is not None
+        if job.state == JOB_HELD:
+            job.state = JOB_SENDING
+            session.execute(
+                update(Delivery)
+                .where(Delivery.send_job_id == job_id, Delivery.state == HELD)
+                .values(state=PUBLISHED)
+            )
+
+
+@pytest.mark.parametrize("mode", ["pay_date", "now"])
+def test_activation_sends_made_while_waiting_reach_kivra_once_granted(
+    activation_world: ActivationWorld, mode: str
+) -> None:
+    """Held sends are re-routed to Kivra; released ones get a Kivra copy too."""
+    company = build_company(activation_world.api.session_factory, employees=3)
+    with activation_world.api.session_factory.begin() as session:
+        run = session.get(PayrollRun, company.run_id)
+        assert run is not None
+        run.pay_date = date(2099, 1, 25)
+    operator = activation_world.kivra.operator
+    operator.seed_foreign_tenant(company.orgnr)
+    operator.seed_recipient(fake_personnummer(0), "active")
+    base = f"/api/companies/{company.company_id}"
+    with client_for(activation_world.api, company.admin_email) as admin:
+        approved = _approve(
+            admin, company.company_id, resume={"period": PERIOD, "mode": mode}
+        )
+        job = approved.json()["send_job"]
+        assert job["kivra_enabled"] is False
+        if mode == "now":
+            _release_as_the_worker_does(activation_world, job["id"])
+        (request,) = operator.access_requests()
+        operator.accept_access_request(request["key"])
+        assert admin.get(f"{base}/kivra/card").json()["state"] == "active"
+        rows = admin.get(f"{base}/deliveries").json()["items"]
+        job_after = admin.get(f"{base}/send-jobs/{job['id']}").json()
+    by_employee: dict[int, set[str]] = {}
+    for row in rows:
+        by_employee.setdefault(row["employee_id"], set()).add(row["channel"])
+    first, *others = company.employee_ids
+    expected_first = {"kivra"} if mode == "pay_date" else {"kivra", "min_lon"}
+    assert by_employee[first] == expected_first
+    assert all(by_employee[other] == {"min_lon"} for other in others)
+    assert job_after["kivra_enabled"] is True
