@@ -27,6 +27,7 @@ from backend.delivery.models import (
     OPEN_STATES,
     Delivery,
 )
+from backend.delivery.routing import REASON_TEXTS, Reason
 from backend.errors import InvalidInputError
 from backend.legacy.models import VlaDelivery, VlaImport
 from backend.logging import mask_personnummer
@@ -57,9 +58,16 @@ def _check_month(month: str) -> str:
     return month
 
 
-def _reason(delivery: Delivery, language_sv: bool = True) -> str:
-    text = delivery.error_sv if language_sv else delivery.error_en
-    return text or delivery.error_code or delivery.reason
+def _route_text(code: str) -> str:
+    """The Swedish text of a routing reason code (the code if unknown)."""
+    try:
+        return REASON_TEXTS[Reason(code)][0]
+    except (ValueError, KeyError):
+        return code
+
+
+def _reason(delivery: Delivery) -> str:
+    return delivery.error_sv or delivery.error_code or _route_text(delivery.reason)
 
 
 def status_page(
@@ -104,7 +112,7 @@ def status_page(
             row.kivra = delivery.state
         elif delivery.channel == CHANNEL_MIN_LON:
             row.min_lon = delivery.state
-        row.reason = row.reason or delivery.reason
+        row.reason = row.reason or _route_text(delivery.reason)
         entry = StatusFailure(
             employee_name=name,
             personnummer=masked,

@@ -7,6 +7,7 @@ from datetime import date
 
 from backend.agreements.terms import CURRENT
 from backend.delivery.models import FAILED, Delivery
+from backend.delivery.routing import REASON_TEXTS
 from backend.payroll.models import Employee, PayrollRun
 from tests.agreement_fixtures import ActivationWorld
 from tests.payroll_fixtures import PERIOD, build_company, client_for
@@ -60,8 +61,12 @@ def test_status_page_shows_each_employee_masked_with_totals_and_failures(
     # Held for the pay date: everything not failed is still waiting.
     assert {p["outcome"] for p in page["pending"]} == {"held"}
     assert len(page["pending"]) == len(deliveries) - 1
+    sentences = {sv for sv, _en in REASON_TEXTS.values()} | {
+        "Kivra avvisade försändelsen."
+    }
     for row in page["rows"]:
         assert row["kivra"] is not None or row["min_lon"] is not None
+        assert row["reason"] in sentences
 
 
 def test_status_page_refuses_a_malformed_month(
