@@ -122,6 +122,16 @@ def judge_response(response: httpx.Response) -> list[str]:
         elif response.headers.get("x-error-code") != str(body["code"]):
             problems.append(f"{where}: x-error-code does not repeat the body's code")
     template = spec.path_template(request.url.path)
+    if template is not None:
+        # kivra-retained is documented but only sent when a content is retained.
+        documented = spec.response_headers(
+            request.method, template, response.status_code
+        )
+        problems += [
+            f"{where}: no {name} header"
+            for name in documented
+            if name != "kivra-retained" and name not in response.headers
+        ]
     if template is not None and body is not None:
         problems += [
             f"{where}: {p}"

@@ -206,6 +206,15 @@ def has_response_schema(method: str, path_template: str, status: int) -> bool:
     return "schema" in (content.get("application/json") or {})
 
 
+def response_headers(method: str, path_template: str, status: int) -> list[str]:
+    """Name the headers the spec documents for this response (lower case)."""
+    operation = _operation(method, path_template)
+    key = _response_key(operation, status) if operation else None
+    if operation is None or key is None:
+        return []
+    return [name.lower() for name in operation["responses"][key].get("headers") or {}]
+
+
 def validate_response(
     method: str, path_template: str, status: int, body: Any
 ) -> list[str]:
@@ -321,6 +330,7 @@ __all__ = [
     "load_spec",
     "openapi_for_tools",
     "path_template",
+    "response_headers",
     "salary_slip_schema",
     "schema_names",
     "validate_content",

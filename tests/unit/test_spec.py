@@ -133,3 +133,13 @@ def test_spec_openapi_for_tools_is_repaired() -> None:
             if isinstance(operation, dict) and "responses" in operation:
                 assert all(isinstance(key, str) for key in operation["responses"])
     assert "$ref" not in document["paths"][spec.CONTENT_PATH]
+
+
+def test_spec_response_headers_are_listed() -> None:
+    assert spec.response_headers("post", spec.CONTENT_PATH, 201) == [
+        "kivra-objkey",
+        "kivra-retained",
+        "location",
+    ]
+    assert spec.response_headers("post", "/v2/tenant", 409) == []
+    assert spec.response_headers("get", "/nowhere", 200) == []
