@@ -11,6 +11,9 @@ flow that way; it starts only when that test is selected.
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
+import json
 import os
 import signal
 import subprocess
@@ -24,10 +27,12 @@ import pytest
 import redis
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from backend.kivra_emulator.operator_client import EmulatorOperator
 from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+DEMO_DATA = ROOT / "backend" / "demo" / "data"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--headless",
@@ -41,6 +46,8 @@ CHROMIUM_FLAGS = [
 ]
 # The first start builds the frontend (bun install and a Vite build).
 START_TIMEOUT_SECONDS = 240
+# The demo users' password (backend/demo/data/companies.json).
+DEMO_PASSWORD = "demo1234"
 # A Redis database of the browser tests' own; only this one is ever flushed.
 E2E_REDIS_URL = "redis://127.0.0.1:6379/5"
 
@@ -89,6 +96,7 @@ def _answers(url: str) -> bool:
 
 def _wait_until_ready(process: subprocess.Popen[bytes], product: Product) -> None:
     probes = [
+        f"{product.emulator_url}/_emulator/state",
         f"{product.api_url}/api/health",
         f"{product.ui_url}/ping",
     ]
@@ -102,7 +110,10 @@ def _wait_until_ready(process: subprocess.Popen[bytes], product: Product) -> Non
         if all(_answers(url) for url in probes):
             return
         time.sleep(0.5)
-    raise RuntimeError(f"the product did not start in time; see {product.log_path}")
+    raise RuntimeError(
+        f"the product did not start in time; see {product.log_path}:\n"
+        + product.log_path.read_text(errors="replace")[-3000:]
+    )
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -116,10 +127,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
-@contextlib.contextmanager
-def run_product(workdir: Path, redis_url: str | None = None) -> Iterator[Product]:
-    """Run `scripts/run-product` on free ports until the block ends."""
-    workdir.mkdir(parents=True, exist_ok=True)
+def _start(
+    workdir: Path, redis_url: str | None
+) -> tuple[subprocess.Popen[bytes], Product]:
     ports = {"api": free_port(), "ui": free_port(), "emulator": free_port()}
     product = Product(
         ui_url=f"http://127.0.0.1:{ports['ui']}",
@@ -127,7 +137,8 @@ def run_product(workdir: Path, redis_url: str | None = None) -> Iterator[Product
         emulator_url=f"http://127.0.0.1:{ports['emulator']}",
         log_path=workdir / "product.log",
     )
-    with product.log_path.open("wb") as log:
+    (workdir / "product.sqlite3").unlink(missing_ok=True)
+    with product.log_path.open("ab") as log:
         process = subprocess.Popen(
             [str(ROOT / "scripts" / "run-product")],
             cwd=ROOT,
@@ -136,11 +147,30 @@ def run_product(workdir: Path, redis_url: str | None = None) -> Iterator[Product
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    return process, product
+
+
+@contextlib.contextmanager
+def run_product(workdir: Path, redis_url: str | None = None) -> Iterator[Product]:
+    """Run `scripts/run-product` on free ports until the block ends.
+
+    A free port can be taken by another program between choosing and
+    binding it, so a failed start is tried once more on new ports.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    for attempt in (1, 2):
+        process, product = _start(workdir, redis_url)
         try:
             _wait_until_ready(process, product)
-            yield product
-        finally:
+            break
+        except RuntimeError:
             _stop(process)
+            if attempt == 2:
+                raise
+    try:
+        yield product
+    finally:
+        _stop(process)
 
 
 @pytest.fixture(scope="session")
@@ -197,6 +227,17 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
+@dataclass(frozen=True)
+class ApiUser:
+    """A signed-in API client and the user's company."""
+
+    client: httpx.Client
+    company_id: int
+
+    def company_path(self, rest: str) -> str:
+        return f"/api/companies/{self.company_id}{rest}"
+
+
 def screenshot(page: Page, name: str) -> Path:
     """Save a full-page screenshot under test-artifacts/screenshots/."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -207,10 +248,46 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
-def sign_in(page: Page, product: Product, email: str, password: str) -> None:
+def sign_in(
+    page: Page, product: Product, email: str, password: str = DEMO_PASSWORD
+) -> None:
     """Sign in through the sign-in page and wait until it has been left."""
     page.goto(f"{product.ui_url}/login")
     page.get_by_label("E-postadress").fill(email)
     page.get_by_label("Lösenord").fill(password)
     page.get_by_role("button", name="Logga in").click()
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+@contextlib.contextmanager
+def api_as(
+    product: Product, email: str, password: str = DEMO_PASSWORD
+) -> Iterator[ApiUser]:
+    """An HTTP client signed in to the product's API as `email`."""
+    with httpx.Client(base_url=product.api_url, timeout=30) as client:
+        answer = client.post(
+            "/api/auth/login", json={"email": email, "password": password}
+        )
+        answer.raise_for_status()
+        body = answer.json()
+        client.headers["Authorization"] = f"Bearer {body['token']}"
+        yield ApiUser(client=client, company_id=int(body["user"]["company_id"]))
+
+
+def emulator(product: Product) -> EmulatorOperator:
+    """The emulator's operator API, to see what Kivra received."""
+    return EmulatorOperator(product.emulator_url)
+
+
+def demo_kivra_users(company_key: str) -> set[str]:
+    """Personnummer of a demo company's employees whom the demo makes Kivra users."""
+    recipients = json.loads((DEMO_DATA / "kivra.json").read_text(encoding="utf-8"))
+    active = {
+        r["personnummer"] for r in recipients["recipients"] if r["state"] == "active"
+    }
+    register = (DEMO_DATA / f"{company_key}-personal.csv").read_text(encoding="utf-8")
+    employees = {
+        row["personnummer"].replace("-", "")
+        for row in csv.DictReader(io.StringIO(register), delimiter=";")
+    }
+    return employees & active

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Product, screenshot
+from tests.e2e.conftest import Product, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -30,3 +30,24 @@ def test_sign_in_wrong_password_shows_message(page: Page, product: Product) -> N
     expect(alert).to_be_visible()
     expect(alert).not_to_contain_text("Traceback")
     screenshot(page, "sign-in-failed")
+
+
+def test_sign_in_admin_sees_start_page(page: Page, product: Product) -> None:
+    """A demo admin lands on the start page with the company and its payroll run."""
+    sign_in(page, product, "admin@demobolaget.example")
+    expect(page.locator("#company-name")).to_have_text("Demobolaget AB")
+    expect(page.locator("#runs-table")).to_contain_text("Slutlig")
+    expect(page.locator("#user-name")).to_have_text("Anna Admin")
+    screenshot(page, "start-page")
+
+
+def test_start_page_readable_at_360_px(page: Page, product: Product) -> None:
+    """On a narrow phone the start page stays readable, without sideways scrolling."""
+    page.set_viewport_size({"width": 360, "height": 780})
+    sign_in(page, product, "lon@demobolaget.example")
+    expect(page.locator("#company-name")).to_be_visible()
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - window.innerWidth"
+    )
+    assert overflow <= 1
+    screenshot(page, "start-page-360px")

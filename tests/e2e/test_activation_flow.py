@@ -1,0 +1,67 @@
+"""An existing customer without history sends for the first time and activates Kivra."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Product, demo_kivra_users, emulator, screenshot, sign_in
+
+pytestmark = pytest.mark.e2e
+
+COMPANY_ORGNR = "5599000337"
+
+
+@pytest.mark.parametrize("variant", ["product", "product_with_redis"])
+def test_activation_flow_send_offer_agreement_progress_summary(
+    page: Page, request: pytest.FixtureRequest, variant: str
+) -> None:
+    """Send -> offer -> agreement -> approve -> progress -> summary; Kivra got its users' payslips.
+
+    The Redis variant runs the UI with several workers and its state in Redis.
+    """
+    product: Product = request.getfixturevalue(variant)
+    sign_in(page, product, "admin@gamlakunden.example")
+    page.get_by_role("link", name="2026-", exact=False).first.click()
+    expect(page.locator("#forecast-table")).to_be_visible()
+    page.get_by_role("button", name="Skicka lönebesked").click()
+
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    screenshot(page, f"activation-offer-{variant}")
+    dialog.get_by_role("button", name="Aktivera Kivra").click()
+
+    approve = dialog.get_by_role("button", name="Godkänn och skicka")
+    expect(dialog.locator("#agreement-terms")).to_contain_text("Kivra")
+    expect(approve).to_be_disabled()
+    screenshot(page, f"activation-agreement-{variant}")
+    accept = dialog.get_by_role("checkbox", name="Jag har läst och godkänner villkoren")
+    accept.click()
+    expect(accept).to_be_checked()
+    approve.click()
+
+    expect(page.locator("#send-done")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    expect(page.locator("#progress-panel")).to_contain_text("100 %")
+    summary = page.locator("#send-summary")
+    expect(summary).to_contain_text("Levererade till Kivra")
+    expect(page.locator("#status-link")).to_have_attribute(
+        "href", re.compile(r"/kivra/status\?month=")
+    )
+    screenshot(page, f"activation-summary-{variant}")
+
+    with emulator(product) as operator:
+        tenants = [
+            t
+            for t in operator.tenants()
+            if any(COMPANY_ORGNR in o for o in t["orgnrs"])
+        ]
+        assert len(tenants) == 1
+        received = {
+            re.sub(r"\D", "", c["recipient"])
+            for c in operator.contents()
+            if c["tenant_key"] == tenants[0]["key"]
+        }
+    assert received == demo_kivra_users("gamlakunden")
