@@ -50,6 +50,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # send attempt (timeout plus the per-recipient wait), so only a dead
     # worker's deliveries are taken over.
     delivery_lease_seconds: float = 180.0
+    # Kivra's production environment drops an identical repeat of a content,
+    # so a send whose outcome is unknown is simply sent again. Kivra's
+    # sandbox has no such control: set this false there, and such a send is
+    # marked failed ("uncertain") for a person to check instead of repeated.
+    kivra_duplicate_control: bool = True
     # Largest uploaded import file in bytes.
     max_upload_bytes: int = 10 * 1024 * 1024
 

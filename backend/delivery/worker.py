@@ -66,6 +66,7 @@ from backend.kivra.errors import (
     KivraAuthError,
     KivraDecodeError,
     KivraError,
+    KivraTransportError,
     KivraValidationError,
 )
 from backend.kivra.models import ContentResult
@@ -76,6 +77,15 @@ logger = logging.getLogger(__name__)
 # Deliveries a lane claims at once: few, so leases are not held long.
 LANE_CLAIM = 4
 CLAIM_TRIES = 5
+UNCERTAIN = (
+    "uncertain",
+    "Osäkert om lönebeskedet kom fram: Kivra kan ha tagit emot det men svaret "
+    "uteblev, och Kivras testmiljö skyddar inte mot dubbletter. Kontrollera med "
+    "den anställda och skicka om vid behov.",
+    "Unsure whether the payslip arrived: Kivra may have received it but no answer "
+    "came, and Kivra's sandbox does not guard against duplicates. Check with the "
+    "employee and resend if needed.",
+)
 # Log the worker's progress every this many attempts.
 PROGRESS_EVERY = 100
 # How often retained deliveries are checked against Kivra's usermatch.
@@ -98,18 +108,23 @@ def default_owner(settings: Settings) -> str:
     return settings.worker_id or f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
-    """Deliveries a worker may claim: due now, or abandoned by a dead worker."""
+def _abandoned(now: datetime) -> ColumnElement[bool]:
+    """In flight, but the worker's lease ran out: it died or hung mid-send."""
     return and_(
         Delivery.channel == CHANNEL_KIVRA,
-        or_(
-            and_(
-                Delivery.state.in_([PENDING, RETRYING]),
-                Delivery.next_attempt_at <= now,
-            ),
-            and_(Delivery.state == IN_FLIGHT, Delivery.lease_expires_at < now),
-        ),
+        Delivery.state == IN_FLIGHT,
+        Delivery.lease_expires_at < now,
     )
+
+
+def _due(now: datetime, *, resend_abandoned: bool) -> ColumnElement[bool]:
+    """Deliveries a worker may claim: due now, or (optionally) abandoned."""
+    due = and_(
+        Delivery.channel == CHANNEL_KIVRA,
+        Delivery.state.in_([PENDING, RETRYING]),
+        Delivery.next_attempt_at <= now,
+    )
+    return or_(due, _abandoned(now)) if resend_abandoned else due
 
 
 class DeliveryWorker:
@@ -141,6 +156,8 @@ class DeliveryWorker:
     async def run_once(self) -> int:
         """Do everything that is due now; return how many sends were made."""
         await asyncio.to_thread(self.release_due_jobs)
+        if not self._settings.kivra_duplicate_control:
+            await asyncio.to_thread(self.settle_abandoned)
         # `kivra_concurrency` lanes each claim a few deliveries at a time and
         # send them one by one, so that many are in flight without a slow
         # answer holding back a whole batch.
@@ -227,6 +244,33 @@ class DeliveryWorker:
                 logger.info("delivery.job_released", extra={"send_job_id": job_id})
         return released
 
+    def settle_abandoned(self) -> int:
+        """Without duplicate control, fail abandoned sends instead of repeating them.
+
+        The dead worker may have been cut off after Kivra stored the content;
+        a repeat would give the employee a second copy.
+        """
+        now = self._clock()
+        sv, en = UNCERTAIN[1], UNCERTAIN[2]
+        with self._factory() as session, session.begin():
+            settled: int = session.execute(
+                update(Delivery)
+                .where(_abandoned(now))
+                .values(
+                    state=FAILED,
+                    error_code=UNCERTAIN[0],
+                    error_sv=sv,
+                    error_en=en,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    finished_at=now,
+                    updated_at=now,
+                )
+            ).rowcount  # type: ignore[attr-defined]
+        if settled:
+            logger.warning("delivery.uncertain", extra={"count": settled})
+        return settled
+
     def claim(self, limit: int) -> list[Claim]:
         """Take the lease on up to `limit` due deliveries.
 
@@ -245,7 +289,9 @@ class DeliveryWorker:
         with self._factory() as session, session.begin():
             query = (
                 select(Delivery.id)
-                .where(_due(now))
+                .where(
+                    _due(now, resend_abandoned=self._settings.kivra_duplicate_control)
+                )
                 .order_by(Delivery.next_attempt_at, Delivery.id)
                 .limit(limit)
             )
@@ -256,7 +302,10 @@ class DeliveryWorker:
                 return False, []
             session.execute(
                 update(Delivery)
-                .where(Delivery.id.in_(ids), _due(now))
+                .where(
+                    Delivery.id.in_(ids),
+                    _due(now, resend_abandoned=self._settings.kivra_duplicate_control),
+                )
                 .values(
                     state=IN_FLIGHT,
                     lease_owner=token,
@@ -396,6 +445,16 @@ class DeliveryWorker:
     def _record_error(self, claim: Claim, exc: KivraError) -> None:
         code = _error_code(exc)
         correlation_id = getattr(exc, "correlation_id", None)
+        may_have_arrived = isinstance(exc, KivraDecodeError) or (
+            isinstance(exc, KivraTransportError) and exc.may_have_arrived
+        )
+        if may_have_arrived and not self._settings.kivra_duplicate_control:
+            logger.warning(
+                "delivery.uncertain",
+                extra={"delivery_id": claim.delivery_id, "kivra_code": code},
+            )
+            self._record(claim, FAILED, error=UNCERTAIN, correlation_id=correlation_id)
+            return
         transient = exc.retryable or isinstance(exc, KivraAuthError | KivraDecodeError)
         extra = {
             "delivery_id": claim.delivery_id,

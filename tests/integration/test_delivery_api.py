@@ -505,3 +505,25 @@ async def test_delivery_ended_agreement_sends_everyone_to_min_lon(
     assert {(r.channel, r.state) for r in rows} == {("min_lon", "published")}
     for ssn in people:
         assert emulator.operator.received(ssn) == []
+
+
+async def test_delivery_lost_response_without_duplicate_control_is_uncertain(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    """Against the sandbox an unanswered send is not repeated: one copy at most."""
+    company = _company(server, employees=1)
+    [ssn] = personnummer_of(server.session_factory, company.employee_ids)
+    emulator.operator.seed_recipient(ssn, "active")
+    base = f"/api/companies/{company.company_id}"
+    with client_for(server, company.clerk_email) as http:
+        http.post(f"{base}/payroll-runs/{company.period}/send", json={"mode": "now"})
+    emulator.operator.inject_fault("lost_response", "/v2/tenant/*/content", count=1)
+    sandbox = msgspec.structs.replace(server.settings, kivra_duplicate_control=False)
+    await run_worker_rounds(sandbox, server.session_factory)
+    [row] = deliveries_of(server.session_factory, company.company_id)
+    assert row.state == "failed"
+    assert row.error_code == "uncertain"
+    assert row.error_sv is not None
+    assert "Osäkert" in row.error_sv
+    assert row.attempts == 1
+    assert len(emulator.operator.received(ssn)) == 1

@@ -43,6 +43,7 @@ from tests.support import fresh_postgres_database, postgres_available, serve_asg
 
 REPO = Path(__file__).resolve().parents[2]
 EMPLOYEES = 24
+KILL_EMPLOYEES = 12
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
@@ -60,21 +61,29 @@ def _assert_each_delivered_once(
     factory: sessionmaker[Session],
     company_id: int,
     people: list[str],
+    *,
+    allow_uncertain: bool = False,
 ) -> None:
-    rows = deliveries_of(factory, company_id)
+    """The product's records and the emulator's per-recipient record agree.
+
+    Every payslip is delivered exactly once, or (without duplicate control)
+    failed as uncertain, in which case Kivra holds at most one copy.
+    """
+    rows = sorted(deliveries_of(factory, company_id), key=lambda r: r.employee_id)
     assert len(rows) == len(people)
-    by_employee = {r.employee_id: r for r in rows}
-    assert all(r.state == "delivered" for r in rows), [r.state for r in rows]
-    keys = set()
-    for row, ssn in zip(
-        sorted(by_employee.values(), key=lambda r: r.employee_id), people, strict=True
-    ):
+    for row, ssn in zip(rows, people, strict=True):
         received = emulator.operator.received(ssn)
+        if allow_uncertain and row.state == "failed":
+            assert row.error_code == "uncertain", row
+            assert len(received) <= 1, (ssn[:8], received)
+            continue
+        assert row.state == "delivered", row
         assert len(received) == 1, (ssn[:8], received)
         assert received[0]["key"] == row.content_key
         assert received[0]["sha256"] == row.body_sha256
-        keys.add(row.content_key)
-    assert len(keys) == len(people)
+    assert len({r.content_key for r in rows if r.state == "delivered"}) == sum(
+        1 for r in rows if r.state == "delivered"
+    )
 
 
 def _wait_for_state_count(
@@ -96,25 +105,30 @@ def _kill(process: subprocess.Popen[bytes], seed: int) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("mode", ["production", "sandbox"])
 def test_delivery_worker_killed_at_random_delivers_exactly_once(
-    tmp_path: Path, kivra_emulator: EmulatorHandle
+    tmp_path: Path, kivra_emulator: EmulatorHandle, mode: str
 ) -> None:
-    """SIGKILL the sending CLI and then the worker; the restart finishes the job."""
+    """SIGKILL the sending CLI and then the worker; the restart finishes the job.
+
+    In production mode abandoned sends are repeated (Kivra drops the repeat);
+    in sandbox mode, without duplicate control, they fail as uncertain.
+    """
     seed = int(os.environ.get("DELIVERY_KILL_SEED", time.time_ns() % 10_000))
     rng = random.Random(seed)
     seed_emulator_client(kivra_emulator)
-    kivra_emulator.operator.set_mode("production")
+    kivra_emulator.operator.set_mode(mode)
     url = f"sqlite:///{tmp_path / 'kill.sqlite3'}"
     upgrade(url)
     engine = create_db_engine(url)
     factory = make_session_factory(engine)
-    company = build_company(factory, employees=EMPLOYEES, is_new_customer=True)
+    company = build_company(factory, employees=KILL_EMPLOYEES, is_new_customer=True)
     people = personnummer_of(factory, company.employee_ids)
     for ssn in people:
         kivra_emulator.operator.seed_recipient(ssn, "active")
     # Slow answers keep contents in flight long enough to kill mid-run.
     kivra_emulator.operator.inject_fault(
-        "latency", "/v2/tenant/*/content", delay_seconds=0.25, count=EMPLOYEES * 2
+        "latency", "/v2/tenant/*/content", delay_seconds=0.15, count=KILL_EMPLOYEES * 2
     )
     env = {
         **os.environ,
@@ -128,6 +142,7 @@ def test_delivery_worker_killed_at_random_delivers_exactly_once(
         "DELIVERY_LEASE_SECONDS": "1",
         "WORKER_POLL_SECONDS": "0.05",
         "EMBEDDED_WORKER": "off",
+        "KIVRA_DUPLICATE_CONTROL": "true" if mode == "production" else "false",
     }
     try:
         sender = _cli(
@@ -141,13 +156,13 @@ def test_delivery_worker_killed_at_random_delivers_exactly_once(
         )
         # Kill once sending is under way, at a random moment after that.
         _wait_for_state_count(factory, company.company_id, "delivered", 2)
-        time.sleep(rng.uniform(0.0, 0.5))
+        time.sleep(rng.uniform(0.0, 0.3))
         _kill(sender, seed)
         after_first = {r.state for r in deliveries_of(factory, company.company_id)}
         assert "delivered" in after_first, f"seed={seed}"
         assert after_first - {"delivered"}, f"seed={seed}: the kill came too late"
         worker = _cli(env, "worker")
-        time.sleep(1.0 + rng.uniform(0.0, 1.5))
+        time.sleep(rng.uniform(0.5, 1.5))
         _kill(worker, seed)
         # The lease of whatever was in flight runs out; the rerun finishes.
         time.sleep(1.1)
@@ -162,9 +177,17 @@ def test_delivery_worker_killed_at_random_delivers_exactly_once(
         )
         output, _ = final.communicate(timeout=120)
         text = output.decode()
-        assert final.returncode == 0, f"seed={seed}\n{text}"
+        assert final.returncode in ((0,) if mode == "production" else (0, 1)), (
+            f"seed={seed}\n{text}"
+        )
         assert "Levererade till Kivra" in text
-        _assert_each_delivered_once(kivra_emulator, factory, company.company_id, people)
+        _assert_each_delivered_once(
+            kivra_emulator,
+            factory,
+            company.company_id,
+            people,
+            allow_uncertain=mode == "sandbox",
+        )
     finally:
         engine.dispose()
 
