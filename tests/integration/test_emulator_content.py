@@ -390,3 +390,14 @@ def test_content_retained_past_retention_time_is_not_delivered(  # noqa: PLR0917
     assert kivra_emulator.operator.seed_recipient(SSN, "active") == delivered
     (received,) = kivra_emulator.operator.received(SSN)
     assert received["retained"] is (delivered == 0)
+
+
+def test_usermatch_over_10_mb_answers_413(
+    kivra_api: KivraTestClient, tenant: str
+) -> None:
+    ssns = ["191212121212"] * 700_000  # about 11 MB of JSON
+    response = kivra_api.request(
+        "POST", f"/v2/tenant/{tenant}/usermatch/ssn", json={"list": ssns}
+    )
+    assert response.status_code == 413
+    assert _error_code(response) == 41300
