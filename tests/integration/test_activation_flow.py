@@ -310,37 +310,48 @@ def test_activation_end_stops_kivra_and_reactivation_resends_nothing(
     assert len(activation_world.kivra.operator.tenants()) == 1
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("GET", "/agreement"),
-        ("POST", "/agreement/approve"),
-        ("PUT", "/agreement/scopes"),
-        ("POST", "/agreement/end"),
-        ("GET", "/kivra/card"),
-        ("GET", "/kivra/button"),
-        ("GET", "/status"),
-        ("POST", "/legacy/vla-import"),
-    ],
-)
+ROUTES = [
+    ("GET", "/agreement"),
+    ("POST", "/agreement/approve"),
+    ("PUT", "/agreement/scopes"),
+    ("POST", "/agreement/end"),
+    ("GET", "/kivra/card"),
+    ("GET", "/kivra/button"),
+    ("GET", "/status"),
+    ("POST", "/legacy/vla-import"),
+]
+BODIES: dict[str, dict[str, Any]] = {
+    "/agreement/approve": {
+        "terms_version": CURRENT.version,
+        "scopes": ["payslips"],
+        "entry_point": "fler_losningar",
+    },
+    "/agreement/scopes": {"scopes": ["payslips"]},
+}
+
+
 def test_activation_routes_hide_other_companies(
-    activation_world: ActivationWorld, method: str, path: str
+    activation_world: ActivationWorld,
 ) -> None:
-    ours = build_company(activation_world.api.session_factory, with_run=False)
-    theirs = build_company(activation_world.api.session_factory, with_run=False)
-    body: dict[str, Any] | None = {
-        "/agreement/approve": {
-            "terms_version": CURRENT.version,
-            "scopes": ["payslips"],
-            "entry_point": "fler_losningar",
-        },
-        "/agreement/scopes": {"scopes": ["payslips"]},
-    }.get(path)
+    ours = build_company(
+        activation_world.api.session_factory, employees=0, with_run=False
+    )
+    theirs = build_company(
+        activation_world.api.session_factory, employees=0, with_run=False
+    )
     with client_for(activation_world.api, ours.admin_email) as admin:
-        response = admin.request(
-            method, f"/api/companies/{theirs.company_id}{path}", json=body
-        )
-    assert response.status_code == 404
+        answers = {
+            (method, path): admin.request(
+                method,
+                f"/api/companies/{theirs.company_id}{path}",
+                json=BODIES.get(path),
+            ).status_code
+            for method, path in ROUTES
+        }
+    assert answers == dict.fromkeys(ROUTES, 404)
+    with client_for(activation_world.api, ours.employee_email) as employee:
+        refused = employee.get(f"/api/companies/{ours.company_id}/agreement")
+    assert refused.status_code == 403
 
 
 def test_activation_demo_pending_story_waits_for_kivra_on_first_card_read(
