@@ -2,7 +2,9 @@
 
 The delivery asks `check_send` before it sends a payroll run (or
 `require_send`, which raises the 409 `activation_required` problem with the
-offer) and calls `record_send` once a send has been accepted. The rules:
+offer) and calls `record_send` once a send has been accepted. Before that,
+the async `backend.agreements.tenant.prepare_send` gives an active agreement
+its Kivra tenant if it has none yet (a new customer's first send). The rules:
 
 - New customers (`companies.is_new_customer`) have Min lön and Kivra on from
   the start: their approval is implied at onboarding, recorded on their first
