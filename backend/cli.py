@@ -76,6 +76,12 @@ def serve(cli: CliContext, host: str | None, port: int | None) -> None:
     show_default=True,
     help="Production mode adds Kivra's duplicate control.",
 )
+@click.option(
+    "--state-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Keep tenants, recipients and contents in this JSON file across restarts.",
+)
 @pass_cli
 def emulator(  # noqa: PLR0917 - click passes every option positionally
     cli: CliContext,
@@ -84,17 +90,23 @@ def emulator(  # noqa: PLR0917 - click passes every option positionally
     client_id: str | None,
     client_secret: str | None,
     mode: str,
+    state_file: str | None,
 ) -> None:
     """Run the local Kivra emulator (Kivra's sender API plus /_emulator/ controls)."""
     import uvicorn
 
     from backend.kivra_emulator import Mode, create_emulator_app
+    from backend.kivra_emulator.persistence import StateFileError
 
-    app = create_emulator_app(
-        client_id=client_id or cli.settings.kivra_client_id,
-        client_secret=client_secret or cli.settings.kivra_client_secret,
-        mode=Mode(mode),
-    )
+    try:
+        app = create_emulator_app(
+            client_id=client_id or cli.settings.kivra_client_id,
+            client_secret=client_secret or cli.settings.kivra_client_secret,
+            mode=Mode(mode),
+            state_file=state_file,
+        )
+    except StateFileError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"Kivra-emulatorn lyssnar på http://{host}:{port}")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Request, Response
@@ -21,6 +23,7 @@ from litestar.exceptions import HTTPException
 
 from backend.kivra_emulator.kivra_api import KIVRA_HANDLERS
 from backend.kivra_emulator.operator_api import OPERATOR_HANDLERS
+from backend.kivra_emulator.persistence import StatePersister, load_state_file
 from backend.kivra_emulator.responses import (
     KivraError,
     error_body_bytes,
@@ -45,6 +48,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 # Litestar types its ASGI callable more narrowly than the generic protocol.
 ASGIApp = Any
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _kivra_error_handler(
@@ -72,9 +76,15 @@ def _unexpected_error_handler(
 class FaultLayer:
     """ASGI middleware: correlation ids on every answer, and injected faults."""
 
-    def __init__(self, app: ASGIApp, state: EmulatorState) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        state: EmulatorState,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
         self.app = app
         self.state = state
+        self.on_change = on_change
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -86,14 +96,21 @@ class FaultLayer:
         fault = None
         if not path.startswith(PREFIX):
             fault = self.state.take_fault(scope["method"], path)
-        if fault is None:
-            await self.app(scope, receive, stamped)
-            return
-        logger.info(
-            "emulator_fault",
-            extra={"kind": str(fault.kind), "path": path, "fault_id": fault.id},
-        )
-        await self._play(fault, scope, receive, stamped)
+        try:
+            if fault is None:
+                await self.app(scope, receive, stamped)
+                return
+            logger.info(
+                "emulator_fault",
+                extra={"kind": str(fault.kind), "path": path, "fault_id": fault.id},
+            )
+            await self._play(fault, scope, receive, stamped)
+        finally:
+            # Reads never change the world; anything else (and any fault) may.
+            if self.on_change is not None and (
+                fault is not None or scope["method"] not in _READS
+            ):
+                self.on_change()
 
     async def _play(
         self, fault: Fault, scope: Scope, receive: Receive, send: Send
@@ -179,9 +196,25 @@ def create_emulator_app(
     client_id: str | None = DEMO_CLIENT_ID,
     client_secret: str = DEMO_CLIENT_SECRET,
     mode: Mode = Mode.SANDBOX,
+    state_file: str | os.PathLike[str] | None = None,
 ) -> FaultLayer:
-    """Build the emulator; seed one client unless `client_id` is None."""
+    """Build the emulator; seed one client unless `client_id` is None.
+
+    With `state_file` the world is loaded from that file if it exists and
+    kept in it (see persistence.py); `mode` and the seeded client apply on
+    top of what the file holds.
+
+    Raises:
+        StateFileError: `state_file` exists but is not a readable state.
+    """
     state = state or EmulatorState(mode=mode)
+    persister = None
+    if state_file is not None:
+        path = Path(state_file)
+        if load_state_file(path, state):
+            state.mode = mode
+            logger.info("emulator_state_loaded", extra={"path": str(path)})
+        persister = StatePersister(state, path)
     if client_id is not None:
         state.clients[client_id] = Client(client_id, client_secret, "Kivra i Lön")
     app = Litestar(
@@ -195,5 +228,6 @@ def create_emulator_app(
         request_max_body_size=None,
         openapi_config=None,
         debug=False,
+        on_shutdown=[persister.shutdown] if persister else [],
     )
-    return FaultLayer(app, state)
+    return FaultLayer(app, state, persister.mark_changed if persister else None)
