@@ -1,6 +1,7 @@
 """Start the whole product as `make run` does and drive it with Debian's Chromium.
 
-One start is shared by every browser test: `scripts/run-product` (emulator, API
+One start is shared by every browser test (package scope, so it stops
+before the other test folders run): `scripts/run-product` (emulator, API
 on a migrated SQLite file with demo data, UI in prod mode) runs on free ports
 in its own process group, with its own Reflex build folder so that a
 developer's instance on 3000 is left alone. A second start, with the UI's
@@ -173,14 +174,14 @@ def run_product(workdir: Path, redis_url: str | None = None) -> Iterator[Product
         _stop(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
     """The product as `make run` starts it, shared by every browser test."""
     with run_product(tmp_path_factory.mktemp("product")) as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def product_with_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
     """A second product whose UI keeps its state in Redis, with several workers."""
     client = redis.Redis.from_url(E2E_REDIS_URL)
@@ -199,13 +200,15 @@ def product_with_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pro
         client.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
+    """Playwright per module: its sync API holds an event loop while it runs,
+    which must be gone before the async tests of other folders start."""
     with sync_playwright() as pw:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's Chromium, headless; Playwright's own browser download is never used."""
     if not Path(CHROMIUM).exists():
@@ -291,3 +294,9 @@ def demo_kivra_users(company_key: str) -> set[str]:
         for row in csv.DictReader(io.StringIO(register), delimiter=";")
     }
     return employees & active
+
+
+def renew_kivra_tokens(product: Product) -> None:
+    """Expire every token the emulator issued, so the next call gets a fresh scope."""
+    with emulator(product) as operator:
+        operator.expire_tokens()
