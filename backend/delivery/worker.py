@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.base import utcnow
@@ -66,6 +66,7 @@ from backend.kivra.errors import (
     KivraAuthError,
     KivraDecodeError,
     KivraError,
+    KivraForbiddenError,
     KivraTransportError,
     KivraValidationError,
 )
@@ -204,7 +205,12 @@ class DeliveryWorker:
     # --- database steps (run in a thread) ----------------------------------
 
     def release_due_jobs(self) -> int:
-        """Release held jobs whose time has come: Min lön now, Kivra queued."""
+        """Release held jobs whose time has come: Min lön now, Kivra queued.
+
+        Rows added to an already released job (e.g. re-routed to Kivra once
+        access was granted) are released here too, and such a job counts as
+        sending again until they have an outcome.
+        """
         now = self._clock()
         released = 0
         with self._factory() as session, session.begin():
@@ -220,28 +226,34 @@ class DeliveryWorker:
                     .where(SendJob.id == job_id, SendJob.state == JOB_HELD)
                     .values(state=JOB_SENDING, released_at=now)
                 ).rowcount  # type: ignore[attr-defined]
-                if not won:
-                    continue
-                session.execute(
-                    update(Delivery)
-                    .where(
-                        Delivery.send_job_id == job_id,
-                        Delivery.state == HELD,
-                        Delivery.channel == CHANNEL_MIN_LON,
-                    )
-                    .values(state=PUBLISHED, finished_at=now)
+                if won:
+                    released += 1
+                    logger.info("delivery.job_released", extra={"send_job_id": job_id})
+            live_jobs = select(SendJob.id).where(
+                SendJob.state.in_([JOB_SENDING, JOB_DONE])
+            )
+            held = and_(Delivery.state == HELD, Delivery.send_job_id.in_(live_jobs))
+            session.execute(
+                update(Delivery)
+                .where(held, Delivery.channel == CHANNEL_MIN_LON)
+                .values(state=PUBLISHED, finished_at=now, updated_at=now)
+            )
+            session.execute(
+                update(Delivery)
+                .where(held, Delivery.channel == CHANNEL_KIVRA)
+                .values(state=PENDING, next_attempt_at=now, updated_at=now)
+            )
+            session.execute(
+                update(SendJob)
+                .where(
+                    SendJob.state == JOB_DONE,
+                    exists().where(
+                        Delivery.send_job_id == SendJob.id,
+                        Delivery.state.in_(list(OPEN_STATES)),
+                    ),
                 )
-                session.execute(
-                    update(Delivery)
-                    .where(
-                        Delivery.send_job_id == job_id,
-                        Delivery.state == HELD,
-                        Delivery.channel == CHANNEL_KIVRA,
-                    )
-                    .values(state=PENDING, next_attempt_at=now)
-                )
-                released += 1
-                logger.info("delivery.job_released", extra={"send_job_id": job_id})
+                .values(state=JOB_SENDING, finished_at=None)
+            )
         return released
 
     def settle_abandoned(self) -> int:
@@ -433,7 +445,7 @@ class DeliveryWorker:
             )  # fmt: skip
             return
         try:
-            result = await self._kivra.send_content_bytes(claim.tenant_key, body)
+            result = await self._send_bytes(claim.tenant_key, body)
         except KivraError as exc:
             await asyncio.to_thread(self._record_error, claim, exc)
             return
@@ -441,6 +453,20 @@ class DeliveryWorker:
             del body
         state = RETAINED if result.retained else DELIVERED
         await asyncio.to_thread(self._record, claim, state, result=result)
+
+    async def _send_bytes(self, tenant_key: str, body: bytes) -> ContentResult:
+        """Send once; on a 403 fetch a new token and send once more.
+
+        Kivra fixes a token's tenants when it is issued, and this worker's
+        token may be older than the company's tenant (created by the API when
+        the company first sent). A 403 stores nothing, so the repeat is safe.
+        """
+        try:
+            return await self._kivra.send_content_bytes(tenant_key, body)
+        except KivraForbiddenError:
+            logger.info("delivery.token_renewed_for_tenant")
+            self._kivra.invalidate_token()
+            return await self._kivra.send_content_bytes(tenant_key, body)
 
     def _record_error(self, claim: Claim, exc: KivraError) -> None:
         code = _error_code(exc)

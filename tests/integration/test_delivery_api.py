@@ -15,6 +15,9 @@ from backend.agreements.models import KivraActivation
 from backend.app import create_app
 from backend.db.migrate import upgrade
 from backend.db.session import create_db_engine, make_session_factory
+from backend.delivery.runtime import worker_kivra_client
+from backend.delivery.worker import DeliveryWorker
+from backend.kivra_factory import kivra_http_client
 from backend.payroll.models import Employee, PayrollRun, PayslipDocument
 from tests.emulator_fixtures import EmulatorHandle
 from tests.integration.test_delivery_support import (
@@ -527,3 +530,38 @@ async def test_delivery_lost_response_without_duplicate_control_is_uncertain(
     assert "Osäkert" in row.error_sv
     assert row.attempts == 1
     assert len(emulator.operator.received(ssn)) == 1
+
+
+async def test_delivery_long_running_worker_reaches_a_tenant_created_later(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    """A worker whose token predates a company's tenant still delivers to it."""
+    first = _company(server, employees=1)
+    second = _company(server, employees=1)
+    [ssn_first] = personnummer_of(server.session_factory, first.employee_ids)
+    [ssn_second] = personnummer_of(server.session_factory, second.employee_ids)
+    for ssn in (ssn_first, ssn_second):
+        emulator.operator.seed_recipient(ssn, "active")
+    async with kivra_http_client(server.settings) as http_kivra:
+        worker = DeliveryWorker(
+            server.session_factory,
+            worker_kivra_client(server.settings, http_kivra),
+            server.settings,
+            owner="long-running",
+        )
+        for company in (first, second):
+            # The second company's tenant is created after the worker's token.
+            with client_for(server, company.clerk_email) as http:
+                http.post(
+                    f"/api/companies/{company.company_id}/payroll-runs/{company.period}/send",
+                    json={"mode": "now"},
+                )
+            await worker.run_once()
+    for company, ssn in ((first, ssn_first), (second, ssn_second)):
+        [row] = deliveries_of(server.session_factory, company.company_id)
+        assert row.state == "delivered", row
+        tenant = tenant_key_of(server.session_factory, company.company_id)
+        received = emulator.operator.received(ssn)
+        assert [r["key"] for r in received if r["tenant_key"] == tenant] == [
+            row.content_key
+        ]
