@@ -37,6 +37,17 @@ _KINDS: dict[str, tuple[str, str]] = {
     "imported": ("Flyttat från tidigare tjänst", "Moved from the earlier service"),
     "tenant_active": ("Godkänt av Kivra", "Approved by Kivra"),
     "access_requested": ("Anslutning begärd hos Kivra", "Access requested from Kivra"),
+    "access_granted": ("Kivra godkände anslutningen", "Kivra granted access"),
+    "access_rejected": ("Kivra nekade anslutningen", "Kivra rejected access"),
+    "tenant_created": (
+        "Avsändarkonto skapat hos Kivra",
+        "Sender account created at Kivra",
+    ),
+    "first_send": ("Första utskicket", "First send"),
+    "imported_from_vla": (
+        "Flyttat från tidigare tjänst",
+        "Moved from the earlier service",
+    ),
 }
 _SCOPE_NAMES = {
     "payslips": ("lönebesked", "payslips"),

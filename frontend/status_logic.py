@@ -61,7 +61,8 @@ class RowView:
     min_lon: str
     min_lon_sv: str
     min_lon_en: str
-    reason: str
+    reason_sv: str
+    reason_en: str
     failed: bool
 
 
@@ -135,6 +136,31 @@ def chart_data(page: StatusPage) -> list[dict[str, str | int]]:
     return list(by_outcome.values())
 
 
+# Why a payslip took its channel, for the API's stable reason codes; a reason
+# that is already a sentence (Kivra's refusal) is shown as it is.
+_REASONS: dict[str, tuple[str, str]] = {
+    "kivra_user": ("Har Kivra", "Uses Kivra"),
+    "not_in_kivra": ("Har inte Kivra", "Not in Kivra"),
+    "retained": (
+        "Sparas hos Kivra tills personen skaffar Kivra",
+        "Kept by Kivra until the person joins",
+    ),
+    "kivra_not_active": ("Kivra var inte aktiverat", "Kivra was not active"),
+    "protected_identity": ("Skyddade personuppgifter", "Protected identity"),
+    "invalid_personnummer": ("Ogiltigt personnummer", "Invalid personnummer"),
+    "samordningsnummer": ("Samordningsnummer", "Samordningsnummer"),
+    "under_18": ("Under 18 år", "Under 18"),
+    "left_company": ("Har slutat", "Has left"),
+}
+
+
+def reason_label(reason: str | None) -> tuple[str, str]:
+    """A reason code in Swedish and English; other text as it is."""
+    if not reason:
+        return ("", "")
+    return _REASONS.get(reason, (reason, reason))
+
+
 def _row_view(row: StatusRow) -> RowView:
     kivra_sv, kivra_en = outcome_label(row.kivra)
     min_lon_sv, min_lon_en = outcome_label(row.min_lon)
@@ -147,7 +173,8 @@ def _row_view(row: StatusRow) -> RowView:
         min_lon=row.min_lon or "",
         min_lon_sv=min_lon_sv,
         min_lon_en=min_lon_en,
-        reason=row.reason or "",
+        reason_sv=reason_label(row.reason)[0],
+        reason_en=reason_label(row.reason)[1],
         failed="failed" in (row.kivra, row.min_lon)
         or "expired" in (row.kivra, row.min_lon),
     )

@@ -10,6 +10,7 @@ from reflex.event import EventSpec
 from frontend.api import ApiError
 from frontend.components.layout import page_frame
 from frontend.components.text import tr
+from frontend.formatting import kronor
 from frontend.state import SessionState
 
 
@@ -49,9 +50,9 @@ class MinLonState(SessionState):
                 period=p.period,
                 pay_date=p.pay_date.isoformat(),
                 company_name=p.company_name,
-                gross_pay=p.gross_pay,
-                preliminary_tax=p.preliminary_tax,
-                net_pay=p.net_pay,
+                gross_pay=kronor(p.gross_pay),
+                preliminary_tax=kronor(p.preliminary_tax),
+                net_pay=kronor(p.net_pay),
             )
             for p in answer.items
         ]
@@ -84,15 +85,15 @@ def _payslip(p: rx.Var[MyPayslip]) -> rx.Component:
             rx.data_list.root(
                 rx.data_list.item(
                     rx.data_list.label(tr("Bruttolön", "Gross pay")),
-                    rx.data_list.value(p.gross_pay, " kr"),
+                    rx.data_list.value(p.gross_pay),
                 ),
                 rx.data_list.item(
                     rx.data_list.label(tr("Preliminärskatt", "Preliminary tax")),
-                    rx.data_list.value(p.preliminary_tax, " kr"),
+                    rx.data_list.value(p.preliminary_tax),
                 ),
                 rx.data_list.item(
                     rx.data_list.label(tr("Att betala ut", "Net pay")),
-                    rx.data_list.value(p.net_pay, " kr"),
+                    rx.data_list.value(p.net_pay),
                 ),
                 size="2",
             ),

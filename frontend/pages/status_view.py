@@ -114,7 +114,9 @@ def _row(row: rx.Var[RowView]) -> rx.Component:
         rx.table.cell(tr(row.min_lon_sv, row.min_lon_en)),  # type: ignore[arg-type]
         rx.table.cell(
             rx.cond(
-                row.failed, rx.text(row.reason, color_scheme="red"), rx.text(row.reason)
+                row.failed,
+                rx.text(tr(row.reason_sv, row.reason_en), color_scheme="red"),
+                rx.text(tr(row.reason_sv, row.reason_en)),
             )
         ),
     )
