@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from frontend.formatting import local_time
 from shared_types.agreements import Agreement
 
 SCOPES = ("payslips", "invoices")
@@ -78,7 +79,7 @@ def history(agreement: Agreement) -> list[HistoryEntry]:
     """The agreement's events, newest first, labelled."""
     return [
         HistoryEntry(
-            when=event.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+            when=local_time(event.created_at),
             kind_sv=_KINDS.get(event.kind, (event.kind, event.kind))[0],
             kind_en=_KINDS.get(event.kind, (event.kind, event.kind))[1],
             who=event.user_name or "",

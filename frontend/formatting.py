@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 # A narrow no-break space groups thousands, as Swedish typography does.
 _GROUP = "\u202f"
@@ -24,3 +26,11 @@ def kronor(amount: str | Decimal) -> str:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
     return f"{sign}{_GROUP.join(groups)},{ore} kr"
+
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def local_time(moment: datetime) -> str:
+    """A timestamp as Swedish users read it: Stockholm time, "2026-11-25 08:00"."""
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")

@@ -14,6 +14,7 @@ from reflex.event import EventSpec
 
 from frontend.api import ApiError
 from frontend.components.text import tr
+from frontend.formatting import local_time
 from frontend.state import SessionState
 from shared_types.notifications import NotificationList
 
@@ -43,7 +44,7 @@ def _view(item: object) -> NoticeView:
         id=item.id,  # type: ignore[attr-defined]
         title=item.title,  # type: ignore[attr-defined]
         body=item.body,  # type: ignore[attr-defined]
-        when=item.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),  # type: ignore[attr-defined]
+        when=local_time(item.created_at),  # type: ignore[attr-defined]
         read=item.read,  # type: ignore[attr-defined]
     )
 

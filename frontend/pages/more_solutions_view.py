@@ -67,6 +67,12 @@ def _switch(
                 id=ident,
             ),
             tr(label_sv, label_en),
+            # A disabled switch is hard to read, so its state is also in words.
+            rx.badge(
+                rx.cond(checked, tr("På", "On"), tr("Av", "Off")),
+                color_scheme=rx.cond(checked, "green", "gray"),
+                variant="soft",
+            ),
             spacing="2",
             align="center",
         ),

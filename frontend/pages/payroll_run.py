@@ -16,6 +16,7 @@ from reflex.event import EventSpec
 
 from frontend import send_logic
 from frontend.api import ApiError
+from frontend.formatting import local_time
 from frontend.send_logic import ForecastRow, OutcomeCount, SendPhase
 from frontend.state import SessionState
 from shared_types.agreements import ActivationOffer, AgreementApprove, ResumeSend
@@ -77,7 +78,7 @@ class RunState(SessionState):
     def _apply_job(self, job: SendJob) -> None:
         self.job_id = job.id
         self.mode = job.mode
-        self.release_at = job.release_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        self.release_at = local_time(job.release_at)
         self.progress = send_logic.progress_percent(job)
         self.outcomes = send_logic.summary(job)
         self.phase = send_logic.phase_for_job(job)
