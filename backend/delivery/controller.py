@@ -108,6 +108,8 @@ class DeliveryController(Controller):
         found = service.existing_job(db_session, prep.run_id)
         if found is not None:
             return service.job_view(db_session, found)
+        # No transaction stays open while Kivra is asked.
+        db_session.commit()
         users = await _kivra_users(settings, prep)
         routes = planning.plan_routes(prep, users)
         job, created = await asyncio.to_thread(

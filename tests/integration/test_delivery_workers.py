@@ -16,9 +16,11 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.agreements.tenant import prepare_send
@@ -27,6 +29,7 @@ from backend.db.migrate import upgrade
 from backend.db.session import create_db_engine, make_session_factory
 from backend.delivery import planning, service
 from backend.kivra_factory import kivra_client
+from backend.payroll.models import PayrollRun
 from backend.settings import Settings
 from tests.emulator_fixtures import EmulatorHandle
 from tests.integration.test_delivery_support import (
@@ -283,5 +286,43 @@ def test_delivery_embedded_worker_sends_without_a_separate_process(
         assert view["state"] == "done", view
         assert view["counts"] == {**view["counts"], "delivered": 1, "published": 1}  # type: ignore[dict-item]
         assert len(kivra_emulator.operator.received(people[0])) == 1
+    finally:
+        engine.dispose()
+
+
+def test_delivery_cli_without_now_holds_the_run_for_the_pay_date(
+    tmp_path: Path, kivra_emulator: EmulatorHandle
+) -> None:
+    seed_emulator_client(kivra_emulator)
+    url = f"sqlite:///{tmp_path / 'held.sqlite3'}"
+    upgrade(url)
+    engine = create_db_engine(url)
+    factory = make_session_factory(engine)
+    try:
+        company = build_company(factory, employees=1, is_new_customer=True)
+        with factory() as session, session.begin():
+            session.execute(
+                update(PayrollRun)
+                .where(PayrollRun.id == company.run_id)
+                .values(pay_date=date(2099, 1, 26))
+            )
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO),
+            "DATABASE_URL": url,
+            "KIVRA_BASE_URL": kivra_emulator.base_url,
+            "KIVRA_CLIENT_ID": CLIENT_ID,
+            "KIVRA_CLIENT_SECRET": CLIENT_SECRET,
+        }
+        held = _cli(
+            env, "send-payslips", "--company", company.orgnr, "--period", PERIOD
+        )
+        output, _ = held.communicate(timeout=60)
+        assert held.returncode == 0, output.decode()
+        assert "hålls till 2099-01-26 06:00" in output.decode()
+        once = _cli(env, "worker", "--once")
+        once.communicate(timeout=60)
+        assert once.returncode == 0
+        assert {r.state for r in deliveries_of(factory, company.company_id)} == {"held"}
     finally:
         engine.dispose()
