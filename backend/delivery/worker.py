@@ -38,8 +38,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.agreements.gate import check_send
 from backend.db.base import utcnow
 from backend.delivery.models import (
+    CANCELLED,
     CHANNEL_KIVRA,
     CHANNEL_MIN_LON,
     DELIVERED,
@@ -228,6 +230,7 @@ class DeliveryWorker:
                 ).rowcount  # type: ignore[attr-defined]
                 if won:
                     released += 1
+                    _follow_gate_at_release(session, job_id)
                     logger.info("delivery.job_released", extra={"send_job_id": job_id})
             live_jobs = select(SendJob.id).where(
                 SendJob.state.in_([JOB_SENDING, JOB_DONE])
@@ -527,6 +530,44 @@ class DeliveryWorker:
     async def recheck_retained(self) -> None:
         """Re-check retained deliveries (see `backend.delivery.retention`)."""
         await recheck_retained(self._factory, self._kivra, self._clock())
+
+
+def _follow_gate_at_release(session: Session, job_id: int) -> None:
+    """Send to Min lön instead when Kivra was turned off while the job was held.
+
+    An employer who ended the agreement (or lost Kivra access) before the
+    pay date expects nothing more to reach Kivra: the held Kivra rows of
+    Kivra users become Min lön rows, and retained copies are dropped (their
+    Min lön rows already exist).
+    """
+    job = session.get(SendJob, job_id)
+    if job is None or not job.kivra_enabled:
+        return
+    if check_send(session, job.company_id).kivra_enabled:
+        return
+    kivra_held = and_(
+        Delivery.send_job_id == job_id,
+        Delivery.channel == CHANNEL_KIVRA,
+        Delivery.state == HELD,
+    )
+    session.execute(
+        update(Delivery)
+        .where(kivra_held, Delivery.retain.is_(True))
+        .values(
+            state=CANCELLED,
+            finished_at=utcnow(),
+            error_code="kivra_not_active",
+            error_sv="Kivra avslutades före lönedagen; lönebeskedet finns i Min lön.",
+            error_en="Kivra was turned off before the pay date; the payslip is in Min lön.",
+        )
+    )
+    session.execute(
+        update(Delivery)
+        .where(kivra_held)
+        .values(channel=CHANNEL_MIN_LON, reason="kivra_not_active", body=None)
+    )
+    job.kivra_enabled = False
+    logger.info("delivery.rerouted_to_min_lon", extra={"send_job_id": job_id})
 
 
 def _error_code(exc: KivraError) -> str:

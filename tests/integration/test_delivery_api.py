@@ -13,8 +13,10 @@ from sqlalchemy import update
 
 from backend.agreements.models import KivraActivation
 from backend.app import create_app
+from backend.db.base import utcnow
 from backend.db.migrate import upgrade
 from backend.db.session import create_db_engine, make_session_factory
+from backend.delivery.models import SendJob
 from backend.delivery.runtime import worker_kivra_client
 from backend.delivery.worker import DeliveryWorker
 from backend.kivra_factory import kivra_http_client
@@ -565,3 +567,43 @@ async def test_delivery_long_running_worker_reaches_a_tenant_created_later(
         assert [r["key"] for r in received if r["tenant_key"] == tenant] == [
             row.content_key
         ]
+
+
+async def test_delivery_kivra_ended_before_the_pay_date_goes_to_min_lon(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    """A held send follows the gate at release: nothing reaches Kivra after the end."""
+    company = _company(server, employees=2, retain_in_kivra=True)
+    people = personnummer_of(server.session_factory, company.employee_ids)
+    emulator.operator.seed_recipient(people[0], "active")
+    with server.session_factory() as session, session.begin():
+        session.execute(
+            update(PayrollRun)
+            .where(PayrollRun.id == company.run_id)
+            .values(pay_date=date(2099, 1, 25))
+        )
+    base = f"/api/companies/{company.company_id}"
+    with client_for(server, company.clerk_email) as http:
+        job = http.post(
+            f"{base}/payroll-runs/{company.period}/send", json={"mode": "pay_date"}
+        ).json()
+    assert job["kivra_enabled"] is True
+    with server.session_factory() as session, session.begin():
+        session.execute(
+            update(KivraActivation)
+            .where(KivraActivation.company_id == company.company_id)
+            .values(state="ended")
+        )
+        # The pay date has come.
+        session.execute(
+            update(SendJob).where(SendJob.id == job["id"]).values(release_at=utcnow())
+        )
+    await run_worker_rounds(server.settings, server.session_factory)
+    rows = deliveries_of(server.session_factory, company.company_id)
+    assert {(r.employee_id, r.channel, r.state) for r in rows} == {
+        (company.employee_ids[0], "min_lon", "published"),
+        (company.employee_ids[1], "min_lon", "published"),
+        (company.employee_ids[1], "kivra", "cancelled"),
+    }
+    for ssn in people:
+        assert emulator.operator.received(ssn) == []
