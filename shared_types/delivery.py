@@ -104,6 +104,10 @@ class DeliveryRecord(ApiStruct, kw_only=True):
     error_en: str | None
     updated_at: datetime
     finished_at: datetime | None
+    # What Kivra's support asks for about a send.
+    correlation_id: str | None = None
+    # Until when Kivra keeps a retained payslip.
+    retention_expires_at: datetime | None = None
 
 
 class DeliveryList(ApiStruct, kw_only=True):

@@ -67,6 +67,8 @@ def list_deliveries(
             error_en=d.error_en,
             updated_at=d.updated_at,
             finished_at=d.finished_at,
+            correlation_id=d.correlation_id,
+            retention_expires_at=d.retention_expires_at,
         )
         for d, e, run_period in rows
     ]
