@@ -387,6 +387,10 @@ class DeliveryWorker:
                 error_code=None,
                 error_sv=None,
                 error_en=None,
+                # Kivra has it: the body is never sent again, and keeping a
+                # copy of every PDF twice would only grow the database.
+                # `body_sha256` stays as the record of what was sent.
+                body=None,
             )
             if state == RETAINED:
                 values["retention_expires_at"] = now + timedelta(days=RETENTION_DAYS)
