@@ -14,9 +14,10 @@ Exactly once, as far as the product can make it:
 - A worker killed mid-send leaves the delivery `in_flight`; once the lease
   expires another worker sends the identical bytes again. Kivra's duplicate
   control (production) stores nothing for a repeat and answers with the
-  original content key. Kivra's sandbox has no duplicate control, so there
-  a kill between Kivra storing the content and the outcome being recorded
-  can give the recipient a second copy (see docs/delivery.md).
+  original content key. Kivra's sandbox has no duplicate control: with
+  `kivra_duplicate_control` off, a send whose outcome is unknown (abandoned,
+  timed out, connection lost) is never repeated but failed as `uncertain`
+  for a person to check (see docs/delivery.md).
 
 Transient failures wait in `retrying` with their next attempt time; after
 `kivra_retry_attempts` attempts the delivery fails with Kivra's reason.
@@ -80,6 +81,8 @@ logger = logging.getLogger(__name__)
 # Deliveries a lane claims at once: few, so leases are not held long.
 LANE_CLAIM = 4
 CLAIM_TRIES = 5
+# The outcome of a send that may or may not have arrived, when Kivra would
+# not drop a repeat: code, Swedish and English message.
 UNCERTAIN = (
     "uncertain",
     "Osäkert om lönebeskedet kom fram: Kivra kan ha tagit emot det men svaret "
