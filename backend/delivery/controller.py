@@ -8,7 +8,6 @@ Kivra's usermatch, so they are async; the rest are short database reads.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -20,9 +19,9 @@ from backend.auth.guards import CurrentUserDep, require_employee, require_staff
 from backend.delivery import planning, service, views
 from backend.deps import AppSettings, DbSession
 from backend.errors import UpstreamError
+from backend.kivra import KivraClient
 from backend.kivra.errors import KivraError
 from backend.kivra_factory import kivra_client
-from backend.settings import Settings
 from shared_types.delivery import (
     DeliveryList,
     Forecast,
@@ -37,16 +36,16 @@ MAX_PAGE = 500
 
 async def _prepare(
     db_session: Session,
-    settings: Settings,
+    kivra: KivraClient,
     company_id: int,
     period: str,
     *,
     for_send: bool,
 ) -> planning.RunPreparation:
     """Give a newly activated company its Kivra tenant, then read the run."""
+    planning.run_or_404(db_session, company_id, period)
     try:
-        async with kivra_client(settings) as kivra:
-            await prepare_send(db_session, company_id, kivra)
+        await prepare_send(db_session, company_id, kivra)
     except KivraError:
         # Without a tenant the run goes to Min lön; the gate says why.
         db_session.rollback()
@@ -56,15 +55,10 @@ async def _prepare(
     return prep
 
 
-async def _kivra_users(settings: Settings, prep: planning.RunPreparation) -> set[str]:
+async def _kivra_users(kivra: KivraClient, prep: planning.RunPreparation) -> set[str]:
     """Ask Kivra's usermatch, turning Kivra trouble into a clear 502."""
-
-    async def usermatch(tenant_key: str, ssns: Sequence[str]) -> set[str]:
-        async with kivra_client(settings) as kivra:
-            return await kivra.match_ssns(tenant_key, ssns)
-
     try:
-        return await planning.match_kivra_users(prep, usermatch)
+        return await planning.match_kivra_users(prep, kivra.match_ssns)
     except KivraError as exc:
         raise UpstreamError(
             "Kivra kunde inte svara på vilka anställda som har Kivra. Inget har skickats; försök igen om en stund.",
@@ -87,8 +81,9 @@ class DeliveryController(Controller):
     ) -> Forecast:
         """Where each payslip of the run will go, and why."""
         require_staff(current_user, company_id)
-        prep = await _prepare(db_session, settings, company_id, period, for_send=False)
-        users = await _kivra_users(settings, prep)
+        async with kivra_client(settings) as kivra:
+            prep = await _prepare(db_session, kivra, company_id, period, for_send=False)
+            users = await _kivra_users(kivra, prep)
         return planning.build_forecast(prep, planning.plan_routes(prep, users))
 
     @post("/payroll-runs/{period:str}/send", status_code=HTTP_202_ACCEPTED)
@@ -104,13 +99,14 @@ class DeliveryController(Controller):
     ) -> SendJob:
         """Send the run now or on its pay date; a repeat returns the same job."""
         require_staff(current_user, company_id)
-        prep = await _prepare(db_session, settings, company_id, period, for_send=True)
-        found = service.existing_job(db_session, prep.run_id)
-        if found is not None:
-            return service.job_view(db_session, found)
-        # No transaction stays open while Kivra is asked.
-        db_session.commit()
-        users = await _kivra_users(settings, prep)
+        async with kivra_client(settings) as kivra:
+            prep = await _prepare(db_session, kivra, company_id, period, for_send=True)
+            found = service.existing_job(db_session, prep.run_id)
+            if found is not None:
+                return service.job_view(db_session, found)
+            # No transaction stays open while Kivra is asked.
+            db_session.commit()
+            users = await _kivra_users(kivra, prep)
         routes = planning.plan_routes(prep, users)
         job, created = await asyncio.to_thread(
             service.create_send_job,
