@@ -607,3 +607,40 @@ async def test_delivery_kivra_ended_before_the_pay_date_goes_to_min_lon(
     }
     for ssn in people:
         assert emulator.operator.received(ssn) == []
+
+
+async def test_delivery_protected_identity_is_never_sent_to_kivra(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    """Not even usermatch hears of a protected person: a broken usermatch is never hit."""
+    company = _company(server, employees=1)
+    [ssn] = personnummer_of(server.session_factory, company.employee_ids)
+    emulator.operator.seed_recipient(ssn, "active")
+    with server.session_factory() as session, session.begin():
+        session.execute(
+            update(Employee)
+            .where(Employee.id == company.employee_ids[0])
+            .values(protected_identity=True, min_lon_enrolled=True)
+        )
+    emulator.operator.inject_fault(
+        "error", "/v2/tenant/*/usermatch/*", status=500, count=50
+    )
+    base = f"/api/companies/{company.company_id}"
+    with client_for(server, company.clerk_email) as http:
+        forecast = http.get(f"{base}/payroll-runs/{company.period}/forecast")
+        assert forecast.status_code == 200, forecast.text
+        sent = http.post(
+            f"{base}/payroll-runs/{company.period}/send", json={"mode": "now"}
+        )
+        assert sent.status_code == 202, sent.text
+        await run_worker_rounds(server.settings, server.session_factory)
+    [entry] = forecast.json()["entries"]
+    assert (entry["channel"], entry["reason"], entry["reachable"]) == (
+        "min_lon",
+        "protected_identity",
+        True,
+    )
+    [row] = deliveries_of(server.session_factory, company.company_id)
+    assert (row.channel, row.state) == ("min_lon", "published")
+    assert emulator.operator.received(ssn) == []
+    assert len([f for f in emulator.operator.faults() if f["remaining"] == 50]) == 1
