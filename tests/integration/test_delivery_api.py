@@ -16,7 +16,7 @@ from backend.app import create_app
 from backend.db.base import utcnow
 from backend.db.migrate import upgrade
 from backend.db.session import create_db_engine, make_session_factory
-from backend.delivery.models import SendJob
+from backend.delivery.models import Delivery, SendJob
 from backend.delivery.runtime import worker_kivra_client
 from backend.delivery.worker import DeliveryWorker
 from backend.kivra_factory import kivra_http_client
@@ -644,3 +644,31 @@ async def test_delivery_protected_identity_is_never_sent_to_kivra(
     assert (row.channel, row.state) == ("min_lon", "published")
     assert emulator.operator.received(ssn) == []
     assert len([f for f in emulator.operator.faults() if f["remaining"] == 50]) == 1
+
+
+async def test_delivery_retention_that_runs_out_shows_as_expired(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    company = _company(server, employees=1, retain_in_kivra=True)
+    base = f"/api/companies/{company.company_id}"
+    with client_for(server, company.clerk_email) as http:
+        http.post(f"{base}/payroll-runs/{company.period}/send", json={"mode": "now"})
+        await run_worker_rounds(server.settings, server.session_factory)
+        [kivra_row] = [
+            r
+            for r in deliveries_of(server.session_factory, company.company_id)
+            if r.channel == "kivra"
+        ]
+        assert kivra_row.state == "retained"
+        with server.session_factory() as session, session.begin():
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id == kivra_row.id)
+                .values(retention_expires_at=utcnow())
+            )
+        await run_worker_rounds(server.settings, server.session_factory)
+        records = http.get(f"{base}/deliveries").json()["items"]
+    assert {(r["channel"], r["state"]) for r in records} == {
+        ("min_lon", "published"),
+        ("kivra", "expired"),
+    }
