@@ -31,6 +31,8 @@ class RunState(SessionState):
     period: str = ""
     pay_date: str = ""
     run_final: bool = False
+    # False until the run and its forecast have been read.
+    run_loaded: bool = False
     phase: SendPhase = SendPhase.LOADING
     error: str = ""
     rows: list[ForecastRow] = []
@@ -98,6 +100,7 @@ class RunState(SessionState):
         self.error = ""
         self.job_id = 0
         self.terms_accepted = False
+        self.run_loaded = False
         api = self.api()
         try:
             run = await api.payroll_run(self.company_id, self.period)
@@ -110,6 +113,7 @@ class RunState(SessionState):
             return self._fail(error)
         self._show_forecast(forecast)
         self.button_target = button.target
+        self.run_loaded = True
         self.phase = SendPhase.READY
         if deliveries.items:
             latest = max(item.send_job_id for item in deliveries.items)

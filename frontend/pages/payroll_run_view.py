@@ -355,11 +355,14 @@ def payroll_run_page() -> rx.Component:
                 ),
             ),
             rx.cond(
-                RunState.phase == SendPhase.LOADING,
-                rx.flex(
-                    rx.spinner(),
-                    tr("Hämtar lönekörningen …", "Loading the payroll run …"),
-                    spacing="2",
+                ~RunState.run_loaded,
+                rx.cond(
+                    RunState.phase == SendPhase.LOADING,
+                    rx.flex(
+                        rx.spinner(),
+                        tr("Hämtar lönekörningen …", "Loading the payroll run …"),
+                        spacing="2",
+                    ),
                 ),
                 rx.flex(
                     rx.text(tr("Lönedag: ", "Pay day: "), RunState.pay_date),

@@ -51,3 +51,18 @@ def test_start_page_readable_at_360_px(page: Page, product: Product) -> None:
     )
     assert overflow <= 1
     screenshot(page, "start-page-360px")
+
+
+def test_language_switch_after_sign_in_changes_pages(
+    page: Page, product: Product
+) -> None:
+    """English chosen in the header applies to the page and to the API's answers."""
+    sign_in(page, product, "lon@gamlakunden.example")
+    page.get_by_role("radio", name="English").click()
+    expect(page.get_by_role("heading", name="Payroll runs")).to_be_visible()
+    page.goto(f"{product.ui_url}/lonekorning?period=1999-01")
+    expect(page.locator("#run-error")).to_be_visible()
+    expect(page.locator("#run-error")).not_to_contain_text("finns")
+    expect(page.get_by_role("link", name="More solutions")).to_be_visible()
+    expect(page.locator("#forecast-table")).to_have_count(0)
+    screenshot(page, "english-missing-run")
