@@ -38,6 +38,10 @@ def test_activation_flow_send_offer_agreement_progress_summary(
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
     screenshot(page, f"activation-offer-{variant}")
+    # Keyboard focus stays in the open dialog.
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => !!document.activeElement.closest('[role=dialog]')")
     dialog.get_by_role("button", name="Aktivera Kivra").click()
 
     approve = dialog.get_by_role("button", name="Godkänn och skicka")

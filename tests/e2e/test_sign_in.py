@@ -66,3 +66,16 @@ def test_language_switch_after_sign_in_changes_pages(
     expect(page.get_by_role("link", name="More solutions")).to_be_visible()
     expect(page.locator("#forecast-table")).to_have_count(0)
     screenshot(page, "english-missing-run")
+
+
+def test_sign_in_with_keyboard_only(page: Page, product: Product) -> None:
+    """Tab from the e-mail field to the password, Enter signs in."""
+    page.goto(f"{product.ui_url}/login")
+    email = page.get_by_label("E-postadress")
+    email.focus()
+    page.keyboard.type("lon@demobolaget.example")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Lösenord")).to_be_focused()
+    page.keyboard.type("demo1234")
+    page.keyboard.press("Enter")
+    expect(page.locator("#company-name")).to_have_text("Demobolaget AB")
