@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import (
     Product,
+    api_as,
     demo_kivra_users,
     emulator,
     renew_kivra_tokens,
@@ -82,3 +83,28 @@ def test_activation_flow_send_offer_agreement_progress_summary(
             if c["tenant_key"] == tenants[0]["key"]
         }
     assert received == demo_kivra_users("gamlakunden")
+
+
+def test_agreement_approved_again_from_fler_losningar(
+    page: Page, product_with_redis: Product
+) -> None:
+    """After ending Kivra, an admin reads and approves the agreement in "Fler lösningar"."""
+    product = product_with_redis
+    with api_as(product, "admin@gamlakunden.example") as api:
+        ended = api.client.post(api.company_path("/agreement/end"))
+        assert ended.status_code == 200, ended.text
+    sign_in(page, product, "admin@gamlakunden.example")
+    page.goto(f"{product.ui_url}/fler-losningar")
+    expect(page.locator("#card-badge")).to_have_text("Avslutat")
+    approve = page.get_by_role("button", name="Godkänn avtalet")
+    expect(approve).to_be_disabled()
+    accept = page.get_by_role("checkbox", name="Jag har läst och godkänner villkoren")
+    accept.click()
+    expect(accept).to_be_checked()
+    approve.click()
+    expect(page.locator("#card-badge")).to_have_text(
+        re.compile("Aktivt|Väntar på Kivra")
+    )
+    expect(page.get_by_role("switch", name="Lönebesked")).to_be_checked()
+    expect(page.get_by_role("table").last).to_contain_text("Avslutat")
+    screenshot(page, "fler-losningar-approved-again")
