@@ -340,6 +340,20 @@ def status_page() -> rx.Component:
                 ),
                 rx.flex(
                     totals_panel(),
+                    rx.cond(
+                        StatusState.pending_count > 0,
+                        rx.callout(
+                            rx.text(
+                                StatusState.pending_count,
+                                tr(
+                                    " lönebesked väntar på lönedagen eller på ett nytt försök.",
+                                    " payslips wait for the pay day or for another attempt.",
+                                ),
+                            ),
+                            icon="clock",
+                            id="status-pending",
+                        ),
+                    ),
                     failures_panel(),
                     rx.heading(tr("Anställda", "Employees"), size="4", as_="h2"),
                     employee_table(),
