@@ -74,6 +74,8 @@ from backend.kivra.errors import (
     KivraValidationError,
 )
 from backend.kivra.models import ContentResult
+from backend.notifications.service import notify_run_failures
+from backend.payroll.models import PayrollRun
 from backend.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -437,6 +439,21 @@ class DeliveryWorker:
                     continue
                 job.state = JOB_DONE
                 job.finished_at = now
+                if counts.get(FAILED):
+                    # Staff hear of failures once per job, with a link to the
+                    # status page that says why.
+                    notify_run_failures(
+                        session,
+                        job.company_id,
+                        period=session.scalar(
+                            select(PayrollRun.period).where(
+                                PayrollRun.id == job.payroll_run_id
+                            )
+                        )
+                        or "",
+                        send_job_id=job.id,
+                        failed=counts[FAILED],
+                    )
                 logger.info(
                     "delivery.job_finished", extra={"send_job_id": job.id, **counts}
                 )

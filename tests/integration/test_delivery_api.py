@@ -286,6 +286,11 @@ async def test_delivery_oversized_payslip_fails_with_a_clear_reason(
         ).json()
         await run_worker_rounds(server.settings, server.session_factory)
         done = http.get(f"{base}/send-jobs/{job['id']}").json()
+        notices = http.get("/api/notifications").json()["items"]
+    # Staff are told once, with the count and the period.
+    assert [n["title_sv"] for n in notices if n["kind"] == "run_failures"] == [
+        f"1 lönebesked för {company.period} kunde inte levereras"
+    ]
     rows = {
         r.employee_id: r
         for r in deliveries_of(server.session_factory, company.company_id)
