@@ -24,7 +24,8 @@ The tree, by what a caller can do about each branch::
 
 Errors are classified by HTTP status and transport failure only. Kivra's
 numeric codes choose the message shown to an administrator (`message_sv`) and
-let callers route special cases such as 40915, but never decide retries.
+let callers route special cases such as 40915 and, in the transport, the one
+re-authentication on a scope code (`SCOPE_CODES`), but never decide retries.
 Every API error keeps Kivra's code, messages and `x-correlation-id`, which is
 what Kivra's support asks for.
 """
@@ -267,6 +268,10 @@ _BY_STATUS: dict[int, type[KivraApiError]] = {
 }
 
 TENANT_OWNED_ELSEWHERE = 40915
+# Outside the token's scope (40300) or an invalid scope (40003): a token's
+# tenants are frozen when it is issued, so a tenant created or an access
+# request accepted since then needs a new token (Kivra's guidance).
+SCOPE_CODES = frozenset({40003, 40300})
 
 
 class _ErrorBody(msgspec.Struct):

@@ -3,10 +3,12 @@
 `KivraTransport` wraps the injected `httpx.AsyncClient` (base URL, timeouts
 and connection pool are the caller's choice; connections are pooled and
 reused) and adds what every call needs: a bearer token, re-fetched once on a
-401; a bound on requests in flight; retries through stamina on the retryable
-errors of `backend.kivra.errors` only (capped exponential backoff with
-jitter, or Kivra's Retry-After on a 429); and error answers turned into
-typed errors. A transport belongs to one event loop.
+401 or a scope error (Kivra freezes a token's tenants at issue, so another
+process may have created a tenant this token cannot see); a bound on requests
+in flight; retries through stamina on the retryable errors of
+`backend.kivra.errors` only (capped exponential backoff with jitter, or
+Kivra's Retry-After on a 429); and error answers turned into typed errors.
+A transport belongs to one event loop.
 
 Log lines name operations, statuses, Kivra codes and correlation ids, never a
 token, a secret or a personnummer.
@@ -27,6 +29,7 @@ import stamina
 from backend.kivra.auth import AUTH_PATH, AccessToken, TokenCache, decode_token
 from backend.kivra.errors import (
     RETRYABLE_ERRORS,
+    SCOPE_CODES,
     KivraConnectError,
     KivraDecodeError,
     KivraRateLimitedError,
@@ -40,6 +43,15 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _JSON = {"content-type": "application/json", "accept": "application/json"}
+
+
+def _token_is_stale(response: httpx.Response) -> bool:
+    """Whether a new token may succeed: a 401, or a 4xx with a scope code."""
+    if response.status_code == 401:
+        return True
+    if response.status_code not in {400, 403}:
+        return False
+    return error_from_response(response).code in SCOPE_CODES
 
 
 class KivraClientConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -181,7 +193,13 @@ class KivraTransport:
     async def _authorised(
         self, method: str, path: str, operation: str, **kwargs: Any
     ) -> httpx.Response:
-        """One attempt with a bearer token, re-authenticating once on a 401."""
+        """One attempt with a bearer token, re-authenticating once if it is stale.
+
+        A 401 means the token expired or was revoked; a scope error means it
+        was issued before the tenant was created or access was granted,
+        possibly by another process with the same credentials. Neither stores
+        anything at Kivra, so the repeat with a new token is safe.
+        """
         token = await self._tokens.get()
         response = await self._exchange(
             method,
@@ -189,8 +207,11 @@ class KivraTransport:
             headers={**_JSON, "authorization": f"Bearer {token.value}"},
             **kwargs,
         )
-        if response.status_code == 401:
-            logger.info("kivra.reauthenticate", extra={"operation": operation})
+        if _token_is_stale(response):
+            logger.info(
+                "kivra.reauthenticate",
+                extra={"operation": operation, "status": response.status_code},
+            )
             self._tokens.invalidate(token)
             token = await self._tokens.get()
             response = await self._exchange(

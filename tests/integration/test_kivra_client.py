@@ -23,6 +23,7 @@ from backend.kivra.content import build_content_body
 from backend.kivra.errors import (
     KivraAuthError,
     KivraBadRequestError,
+    KivraForbiddenError,
     KivraNotFoundError,
     TenantOwnedElsewhereError,
 )
@@ -226,3 +227,42 @@ async def test_expired_token_is_renewed_once(kivra_emulator: EmulatorHandle) -> 
         tenant = await client.get_tenant(tenant_key)
     assert tenant.name == "Testbolaget Lön AB"
     assert client.token_fetches == fetches + 1
+
+
+async def test_tenant_created_by_another_client_is_reached_with_a_new_token(
+    kivra_emulator: EmulatorHandle,
+) -> None:
+    """A token older than a tenant another process created is renewed once.
+
+    The API process creates tenants with its own client; the delivery worker's
+    client, with the same credentials, holds a token from before.
+    """
+    body = build_content_body(example_payslip())
+    async with open_client(kivra_emulator) as (worker, _judge):
+        await worker.authenticate()
+        async with open_client(kivra_emulator) as (api, _api_judge):
+            tenant_key = await own_tenant(api)
+        kivra_emulator.operator.seed_recipient(ACTIVE, "active", tenant_key)
+        result = await worker.send_content_bytes(tenant_key, body)
+        again = await worker.send_content_bytes(tenant_key, body)
+    assert result.status == 201
+    assert again.status == 201
+    assert worker.token_fetches == 2
+    assert [r["key"] for r in kivra_emulator.operator.received(ACTIVE)] == [
+        result.content_key,
+        again.content_key,
+    ]
+
+
+async def test_tenant_outside_the_scope_stays_forbidden_after_one_new_token(
+    kivra_emulator: EmulatorHandle,
+) -> None:
+    foreign = kivra_emulator.operator.seed_foreign_tenant(OTHER_ORGNR)
+    async with open_client(kivra_emulator) as (client, _judge):
+        with pytest.raises(KivraForbiddenError) as info:
+            await client.send_content_bytes(
+                foreign["key"], build_content_body(example_payslip())
+            )
+    assert info.value.code == 40300
+    assert client.token_fetches == 2
+    assert kivra_emulator.operator.contents() == []
