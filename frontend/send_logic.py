@@ -4,7 +4,7 @@ Pure functions over the API's Structs, free of Reflex, so the flow can be
 tested without a browser. The run page's handlers only call these.
 
     READY ──send──▶ STARTING ──202──▶ SENDING ──done──▶ DONE
-                        │   └──202 held──▶ HELD ──cancel──▶ CANCELLED
+                        │   └──202 held──▶ HELD ──cancel──▶ CANCELLED ──send──▶ STARTING
                         └─409 activation_required─▶ OFFER ──▶ AGREEMENT
                                                      APPROVING ◀──approve─┘
                                                          └──▶ SENDING
@@ -52,6 +52,26 @@ OUTCOME_LABELS: dict[str, tuple[str, str]] = {
     "in_flight": ("Skickas", "Sending"),
     "retrying": ("Försöker igen", "Retrying"),
 }
+# Outcomes whose words depend on the channel: the old web product reports a
+# payslip that reached Min lön as "delivered" too.
+_CHANNEL_OUTCOME_LABELS: dict[tuple[str, str], tuple[str, str]] = {
+    ("min_lon", "delivered"): ("Levererade till Min lön", "Delivered to Min lön"),
+}
+# From the payroll run the agreement is approved for payslips only: a payroll
+# clerk may approve no more there, and invoices are chosen in "Fler lösningar".
+RUN_APPROVAL_SCOPES = ("payslips",)
+
+
+def outcome_label(outcome: str, channel: str | None = None) -> tuple[str, str]:
+    """An outcome in Swedish and English, in the words of its channel."""
+    if channel is not None and (channel, outcome) in _CHANNEL_OUTCOME_LABELS:
+        return _CHANNEL_OUTCOME_LABELS[(channel, outcome)]
+    return OUTCOME_LABELS.get(outcome, (outcome, outcome))
+
+
+def scopes_to_approve_from_run(offered: list[str]) -> list[str]:
+    """The scopes the payroll run's activation approves: payslips, never invoices."""
+    return [s for s in offered if s in RUN_APPROVAL_SCOPES] or list(RUN_APPROVAL_SCOPES)
 
 
 @dataclass(frozen=True)
@@ -100,8 +120,8 @@ def phase_after_send_error(code: str) -> SendPhase:
 
 
 def start_send(phase: SendPhase) -> SendPhase:
-    """Press "Skicka lönebesked": only from a page that is ready (or after a failure)."""
-    if phase in (SendPhase.READY, SendPhase.FAILED):
+    """Press "Skicka lönebesked": from a ready page, after a failure or a cancelled send."""
+    if phase in (SendPhase.READY, SendPhase.FAILED, SendPhase.CANCELLED):
         return SendPhase.STARTING
     return phase
 

@@ -95,6 +95,8 @@ class RunState(SessionState):
         """Read the run, its forecast, the Kivra button and any earlier send."""
         if not self._token:
             return rx.redirect("/login")
+        if not self.is_staff:
+            return rx.redirect(self.home_path())
         self.period = self.router.url.query_parameters.get("period", "")
         self.phase = SendPhase.LOADING
         self.error = ""
@@ -212,7 +214,7 @@ class RunState(SessionState):
             return
         self.phase = phase
         yield
-        scopes = [str(scope) for scope in self._scopes_offered] or ["payslips"]
+        scopes = send_logic.scopes_to_approve_from_run(self._scopes_offered)
         approval = AgreementApprove(
             terms_version=self.terms_version,
             scopes=scopes,  # type: ignore[arg-type]
@@ -241,7 +243,8 @@ class RunState(SessionState):
         except ApiError as error:
             return self._fail(error)
         self._apply_job(job)
-        return None
+        # The run can be sent again: show where its payslips would go now.
+        return RunState.refresh_forecast
 
     @rx.event(background=True)
     async def poll_job(self) -> AsyncIterator[EventSpec]:

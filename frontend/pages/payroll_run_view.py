@@ -368,10 +368,20 @@ def payroll_run_page() -> rx.Component:
                     rx.text(tr("Lönedag: ", "Pay day: "), RunState.pay_date),
                     forecast_counts(),
                     rx.cond(
+                        RunState.phase == SendPhase.CANCELLED,
+                        rx.callout(
+                            tr(
+                                "Utskicket avbröts. Inga lönebesked skickades; du kan skicka igen.",
+                                "The send was cancelled. No payslips were sent; you can send again.",
+                            ),
+                            icon="info",
+                            id="send-cancelled",
+                        ),
+                    ),
+                    rx.cond(
                         (RunState.phase == SendPhase.SENDING)
                         | (RunState.phase == SendPhase.HELD)
-                        | (RunState.phase == SendPhase.DONE)
-                        | (RunState.phase == SendPhase.CANCELLED),
+                        | (RunState.phase == SendPhase.DONE),
                         progress_panel(),
                         send_controls(),
                     ),

@@ -51,6 +51,30 @@ def test_send_from_ready_starts_and_twice_changes_nothing() -> None:
     assert send_logic.start_send(SendPhase.SENDING) == SendPhase.SENDING
 
 
+def test_send_again_after_a_cancelled_send() -> None:
+    cancelled = send_logic.phase_for_job(make_job("cancelled", cancelled=4))
+    assert send_logic.start_send(cancelled) == SendPhase.STARTING
+
+
+def test_run_activation_approves_payslips_only() -> None:
+    """A clerk may approve only payslips from the run; invoices are chosen elsewhere."""
+    assert send_logic.scopes_to_approve_from_run(["payslips", "invoices"]) == [
+        "payslips"
+    ]
+    assert send_logic.scopes_to_approve_from_run([]) == ["payslips"]
+
+
+def test_outcome_label_follows_the_channel() -> None:
+    assert send_logic.outcome_label("delivered", "kivra")[0] == "Levererade till Kivra"
+    assert send_logic.outcome_label("delivered", "min_lon") == (
+        "Levererade till Min lön",
+        "Delivered to Min lön",
+    )
+    assert send_logic.outcome_label("published", "min_lon")[0] == (
+        "Publicerade i Min lön"
+    )
+
+
 def test_send_refused_for_activation_opens_offer() -> None:
     assert send_logic.phase_after_send_error("activation_required") == SendPhase.OFFER
     assert send_logic.phase_after_send_error("kivra_unavailable") == SendPhase.FAILED
