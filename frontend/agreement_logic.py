@@ -29,6 +29,7 @@ class HistoryEntry:
     kind_en: str
     who: str
     scopes: str
+    scopes_en: str = ""
 
 
 _KINDS: dict[str, tuple[str, str]] = {
@@ -84,6 +85,7 @@ def history(agreement: Agreement) -> list[HistoryEntry]:
             kind_en=_KINDS.get(event.kind, (event.kind, event.kind))[1],
             who=event.user_name or "",
             scopes=", ".join(_SCOPE_NAMES.get(s, (s, s))[0] for s in event.scopes),
+            scopes_en=", ".join(_SCOPE_NAMES.get(s, (s, s))[1] for s in event.scopes),
         )
         for event in reversed(agreement.history)
     ]

@@ -7,6 +7,7 @@ from datetime import date
 from enum import StrEnum
 
 from frontend.send_logic import OUTCOME_LABELS
+from frontend.send_logic import outcome_label as channel_outcome_label
 from shared_types.agreements import StatusFailure, StatusPage, StatusRow
 
 ALL_OUTCOMES = "all"
@@ -36,6 +37,15 @@ class ResendPhase(StrEnum):
     IDLE = "idle"
     RESENDING = "resending"
     DONE = "done"
+    FAILED_AGAIN = "failed_again"
+    REFUSED = "refused"
+
+
+def resend_settled(phase: ResendPhase, *, failures: int, pending: int) -> ResendPhase:
+    """After a resend, once nothing waits any more: did payslips fail again?"""
+    if phase == ResendPhase.DONE and pending == 0 and failures > 0:
+        return ResendPhase.FAILED_AGAIN
+    return phase
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,7 @@ class FailureView:
     reason: str
     advice_sv: str
     advice_en: str
+    reason_en: str = ""
 
 
 def previous_month(today: date) -> str:
@@ -86,7 +97,7 @@ def previous_month(today: date) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def month_choices(today: date, count: int = 12) -> list[str]:
+def month_choices(today: date, count: int = 24) -> list[str]:
     """The last `count` months, newest first, starting with the current month."""
     year, month = today.year, today.month
     months = []
@@ -96,11 +107,23 @@ def month_choices(today: date, count: int = 12) -> list[str]:
     return months
 
 
-def outcome_label(outcome: str | None) -> tuple[str, str]:
-    """The outcome in Swedish and English; a dash when there was no delivery."""
+def outcome_label(outcome: str | None, channel: str | None = None) -> tuple[str, str]:
+    """The outcome on `channel` in Swedish and English; a dash when there was no delivery."""
     if not outcome:
         return ("–", "–")
-    return OUTCOME_LABELS.get(outcome, (outcome, outcome))
+    return channel_outcome_label(outcome, channel)
+
+
+# The outcome filter and the chart group both channels: "delivered" is said
+# without a channel there.
+_NEUTRAL_LABELS = {**OUTCOME_LABELS, "delivered": ("Levererade", "Delivered")}
+
+
+def filter_options() -> list[tuple[str, str, str]]:
+    """The outcome filter's choices as (value, Swedish, English), "all" first."""
+    return [(ALL_OUTCOMES, "Alla", "All")] + [
+        (outcome, sv, en) for outcome, (sv, en) in _NEUTRAL_LABELS.items()
+    ]
 
 
 def totals(page: StatusPage) -> list[TotalView]:
@@ -115,7 +138,9 @@ def totals(page: StatusPage) -> list[TotalView]:
         ),
     )
     return [
-        TotalView(t.channel, t.outcome, *outcome_label(t.outcome), count=t.count)
+        TotalView(
+            t.channel, t.outcome, *outcome_label(t.outcome, t.channel), count=t.count
+        )
         for t in ordered
     ]
 
@@ -126,11 +151,16 @@ def total_of(page: StatusPage, channel: str) -> int:
 
 
 def chart_data(page: StatusPage) -> list[dict[str, str | int]]:
-    """One bar group per outcome with a count per channel, for the chart."""
+    """One bar group per outcome with a count per channel, for the chart.
+
+    Each group is named in Swedish ("outcome_sv") and English ("outcome_en").
+    """
     by_outcome: dict[str, dict[str, str | int]] = {}
     for total in totals(page):
+        sv, en = _NEUTRAL_LABELS.get(total.outcome, (total.outcome, total.outcome))
         bar = by_outcome.setdefault(
-            total.outcome, {"outcome": total.outcome_sv, "kivra": 0, "min_lon": 0}
+            total.outcome,
+            {"outcome_sv": sv, "outcome_en": en, "kivra": 0, "min_lon": 0},
         )
         bar[total.channel] = int(bar.get(total.channel, 0)) + total.count
     return list(by_outcome.values())
@@ -151,6 +181,43 @@ _REASONS: dict[str, tuple[str, str]] = {
     "samordningsnummer": ("Samordningsnummer", "Samordningsnummer"),
     "under_18": ("Under 18 år", "Under 18"),
     "left_company": ("Har slutat", "Has left"),
+    # The API's routing reasons as it words them in Swedish.
+    "Har Kivra: lönebeskedet skickas till Kivra.": (
+        "Har Kivra: lönebeskedet skickas till Kivra.",
+        "Uses Kivra: the payslip goes to Kivra.",
+    ),
+    "Har inte Kivra: lönebeskedet publiceras i Min lön.": (
+        "Har inte Kivra: lönebeskedet publiceras i Min lön.",
+        "Not in Kivra: the payslip is published in Min lön.",
+    ),
+    "Har inte Kivra: publiceras i Min lön och sparas hos Kivra tills personen skaffar Kivra.": (
+        "Har inte Kivra: publiceras i Min lön och sparas hos Kivra tills personen skaffar Kivra.",
+        "Not in Kivra: published in Min lön and retained by Kivra until the person joins.",
+    ),
+    "Kivra är inte aktiverat för företaget: lönebeskedet publiceras i Min lön.": (
+        "Kivra är inte aktiverat för företaget: lönebeskedet publiceras i Min lön.",
+        "Kivra is not active for the company: the payslip is published in Min lön.",
+    ),
+    "Skyddade personuppgifter: lönebeskedet lämnar inte lönesystemet och publiceras bara i Min lön.": (
+        "Skyddade personuppgifter: lönebeskedet lämnar inte lönesystemet och publiceras bara i Min lön.",
+        "Protected identity: the payslip stays with the employer and is published in Min lön only.",
+    ),
+    "Personnumret är ogiltigt (kontrollsiffra eller datum): publiceras i Min lön. Rätta personnumret för att kunna skicka till Kivra.": (
+        "Personnumret är ogiltigt (kontrollsiffra eller datum): publiceras i Min lön. Rätta personnumret för att kunna skicka till Kivra.",
+        "The personnummer is invalid (check digit or date): published in Min lön. Correct it to send to Kivra.",
+    ),
+    "Samordningsnummer: Kivra kan inte ta emot lönebesked för samordningsnummer, publiceras i Min lön.": (
+        "Samordningsnummer: Kivra kan inte ta emot lönebesked för samordningsnummer, publiceras i Min lön.",
+        "Samordningsnummer: Kivra cannot receive payslips for it, published in Min lön.",
+    ),
+    "Under 18 år: lönebeskedet publiceras i Min lön.": (
+        "Under 18 år: lönebeskedet publiceras i Min lön.",
+        "Under 18: the payslip is published in Min lön.",
+    ),
+    "Har slutat och har inte Kivra: lönebeskedet publiceras i Min lön (arkiv).": (
+        "Har slutat och har inte Kivra: lönebeskedet publiceras i Min lön (arkiv).",
+        "Has left and is not in Kivra: the payslip is published in Min lön (archive).",
+    ),
 }
 
 
@@ -162,8 +229,8 @@ def reason_label(reason: str | None) -> tuple[str, str]:
 
 
 def _row_view(row: StatusRow) -> RowView:
-    kivra_sv, kivra_en = outcome_label(row.kivra)
-    min_lon_sv, min_lon_en = outcome_label(row.min_lon)
+    kivra_sv, kivra_en = outcome_label(row.kivra, "kivra")
+    min_lon_sv, min_lon_en = outcome_label(row.min_lon, "min_lon")
     return RowView(
         name=row.employee_name,
         personnummer=row.personnummer,
@@ -224,6 +291,7 @@ def _failure_view(failure: StatusFailure) -> FailureView:
         reason=failure.reason,
         advice_sv=advice_sv,
         advice_en=advice_en,
+        reason_en=reason_label(failure.reason)[1],
     )
 
 

@@ -183,7 +183,7 @@ def _history_row(entry: rx.Var[HistoryEntry]) -> rx.Component:
         rx.table.cell(entry.when),
         rx.table.cell(tr(entry.kind_sv, entry.kind_en)),  # type: ignore[arg-type]
         rx.table.cell(entry.who),
-        rx.table.cell(entry.scopes),
+        rx.table.cell(tr(entry.scopes, entry.scopes_en)),  # type: ignore[arg-type]
     )
 
 

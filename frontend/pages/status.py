@@ -68,6 +68,8 @@ class StatusState(SessionState):
         """Read the month in the address (last month when none is given)."""
         if not self._token:
             return rx.redirect("/login")
+        if not self.is_staff:
+            return rx.redirect(self.home_path())
         # Months are payroll periods, counted in Swedish time.
         today = datetime.now(ZoneInfo("Europe/Stockholm")).date()
         self.months = status_logic.month_choices(today)
@@ -117,7 +119,7 @@ class StatusState(SessionState):
         try:
             result = await self.api().resend_failed(self.company_id, self.month)
         except ApiError as error:
-            self.resend_phase = ResendPhase.IDLE
+            self.resend_phase = ResendPhase.REFUSED
             self.resend_message = error.message
             yield self.session_expired(error)
             return
@@ -136,7 +138,12 @@ class StatusState(SessionState):
             await asyncio.sleep(1.0)
             async with self:
                 await self._fetch()
-                if not self.failures and not self.pending_count:
+                if not self.pending_count:
+                    self.resend_phase = status_logic.resend_settled(
+                        self.resend_phase,
+                        failures=len(self.failures),
+                        pending=self.pending_count,
+                    )
                     return
 
     @rx.event

@@ -7,16 +7,27 @@ import reflex as rx
 from frontend.components.layout import page_frame
 from frontend.components.text import tr
 from frontend.pages.status import StatusState
-from frontend.send_logic import OUTCOME_LABELS
 from frontend.status_logic import (
-    ALL_OUTCOMES,
     EndPhase,
     FailureView,
     ResendPhase,
     RowView,
     StatusPhase,
     TotalView,
+    filter_options,
 )
+
+# A native select that looks like one: a border, a caret, and never wider
+# than the screen.
+_SELECT_STYLE = {
+    "padding": "6px 8px",
+    "border": "1px solid var(--gray-a7)",
+    "border_radius": "var(--radius-2)",
+    "background": "var(--color-surface)",
+    "color": "var(--gray-12)",
+    "max_width": "100%",
+    "min_height": "32px",
+}
 
 
 def month_picker() -> rx.Component:
@@ -27,9 +38,7 @@ def month_picker() -> rx.Component:
             id="month-picker",
             value=StatusState.month,
             on_change=StatusState.choose_month,
-            padding="4px 8px",
-            border="1px solid var(--gray-a7)",
-            border_radius="var(--radius-2)",
+            **_SELECT_STYLE,
         ),
         spacing="2",
         align="center",
@@ -82,7 +91,11 @@ def totals_panel() -> rx.Component:
             rx.recharts.responsive_container(
                 rx.recharts.bar_chart(
                     rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
-                    rx.recharts.x_axis(data_key="outcome"),
+                    rx.recharts.x_axis(
+                        data_key=rx.cond(
+                            StatusState.is_english, "outcome_en", "outcome_sv"
+                        )
+                    ),
                     rx.recharts.y_axis(allow_decimals=False),
                     rx.recharts.legend(),
                     rx.recharts.bar(
@@ -148,17 +161,18 @@ def employee_table() -> rx.Component:
                     font_weight="500",
                 ),
                 rx.el.select(
-                    rx.el.option(tr("Alla", "All"), value=ALL_OUTCOMES),
                     *[
                         rx.el.option(tr(sv, en), value=key)
-                        for key, (sv, en) in OUTCOME_LABELS.items()
+                        for key, sv, en in filter_options()
                     ],
                     id="outcome-filter",
                     value=StatusState.outcome_filter,
                     on_change=StatusState.set_outcome_filter,
-                    padding="4px 8px",
                     display="block",
+                    width="100%",
+                    **_SELECT_STYLE,
                 ),
+                max_width="100%",
             ),
             spacing="4",
             wrap="wrap",
@@ -183,9 +197,31 @@ def employee_table() -> rx.Component:
                 id="status-rows",
             ),
             overflow_x="auto",
+            width="100%",
+            max_width="100%",
+        ),
+        rx.cond(
+            StatusState.shown_rows.length() == 0,  # type: ignore[attr-defined]
+            rx.text(
+                rx.cond(
+                    StatusState.all_rows.length() == 0,  # type: ignore[attr-defined]
+                    tr(
+                        "Inga lönebesked skickades den här månaden.",
+                        "No payslips were sent this month.",
+                    ),
+                    tr(
+                        "Ingen anställd matchar sökningen eller filtret.",
+                        "No employee matches the search or filter.",
+                    ),
+                ),
+                color_scheme="gray",
+                id="status-empty",
+            ),
         ),
         direction="column",
         spacing="3",
+        min_width="0",
+        width="100%",
     )
 
 
@@ -200,7 +236,7 @@ def _failure(failure: rx.Var[FailureView]) -> rx.Component:
                 failure.channel,
                 weight="bold",
             ),
-            rx.text(failure.reason, color_scheme="red"),
+            rx.text(tr(failure.reason, failure.reason_en), color_scheme="red"),  # type: ignore[arg-type]
             rx.text(tr(failure.advice_sv, failure.advice_en), size="2"),  # type: ignore[arg-type]
             direction="column",
             spacing="1",
@@ -231,8 +267,15 @@ def failures_panel() -> rx.Component:
             spacing="3",
             id="failures",
         ),
-        rx.cond(
-            StatusState.resend_phase == ResendPhase.DONE,
+    )
+
+
+def resend_result() -> rx.Component:
+    """What the last "Skicka om misslyckade" did, also when it failed again."""
+    return rx.match(
+        StatusState.resend_phase,
+        (
+            ResendPhase.DONE,
             rx.callout(
                 StatusState.resend_message,
                 icon="check",
@@ -240,6 +283,30 @@ def failures_panel() -> rx.Component:
                 id="resend-done",
             ),
         ),
+        (
+            ResendPhase.FAILED_AGAIN,
+            rx.callout(
+                tr(
+                    "Lönebesked misslyckades igen. Se anledningen och vad ni kan göra ovan.",
+                    "Payslips failed again. See the reason and what you can do above.",
+                ),
+                icon="triangle_alert",
+                color_scheme="red",
+                role="alert",
+                id="resend-failed-again",
+            ),
+        ),
+        (
+            ResendPhase.REFUSED,
+            rx.callout(
+                StatusState.resend_message,
+                icon="triangle_alert",
+                color_scheme="red",
+                role="alert",
+                id="resend-refused",
+            ),
+        ),
+        rx.fragment(),
     )
 
 
@@ -355,6 +422,7 @@ def status_page() -> rx.Component:
                         ),
                     ),
                     failures_panel(),
+                    resend_result(),
                     rx.heading(tr("Anställda", "Employees"), size="4", as_="h2"),
                     employee_table(),
                     end_kivra(),

@@ -79,3 +79,30 @@ def test_history_newest_first_with_labels() -> None:
     entries = agreement_logic.history(make_agreement(can_manage=True))
     assert [e.kind_sv for e in entries] == ["Omfattning ändrad", "Godkänt"]
     assert entries[1].scopes == "lönebesked, fakturor"
+    assert entries[1].scopes_en == "payslips, invoices"
+
+
+def test_history_labels_kivra_events_and_shows_stockholm_time() -> None:
+    agreement = make_agreement(can_manage=True)
+    for kind in ("tenant_created", "first_send"):
+        agreement.history.append(
+            AgreementEventView(
+                id=3,
+                kind=kind,
+                terms_version="2026-1",
+                scopes=[],
+                entry_point=None,
+                user_id=None,
+                user_name=None,
+                detail={},
+                created_at=datetime(2026, 12, 4, 16, 41, tzinfo=UTC),
+            )
+        )
+    first_send, tenant = agreement_logic.history(agreement)[:2]
+    assert (first_send.kind_sv, first_send.kind_en) == (
+        "Första utskicket",
+        "First send",
+    )
+    assert tenant.kind_en == "Sender account created at Kivra"
+    # 16:41 UTC is 17:41 in Stockholm in December.
+    assert first_send.when == "2026-12-04 17:41"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from backend.delivery.routing import REASON_TEXTS
 from frontend import status_logic
-from frontend.status_logic import ALL_OUTCOMES, EndPhase
+from frontend.status_logic import ALL_OUTCOMES, EndPhase, ResendPhase
 from shared_types.agreements import StatusFailure, StatusPage, StatusRow, StatusTotal
 
 
@@ -78,6 +79,12 @@ def test_month_choices_newest_first() -> None:
     ]
 
 
+def test_month_choices_cover_the_last_24_months() -> None:
+    months = status_logic.month_choices(date(2026, 12, 4))
+    assert len(months) == 24
+    assert (months[0], months[-1]) == ("2026-12", "2025-01")
+
+
 def test_totals_kivra_first_in_outcome_order() -> None:
     totals = status_logic.totals(make_page())
     assert [(t.channel, t.outcome) for t in totals] == [
@@ -88,10 +95,72 @@ def test_totals_kivra_first_in_outcome_order() -> None:
     assert status_logic.total_of(make_page(), "kivra") == 4
 
 
-def test_chart_data_groups_channels_per_outcome() -> None:
+def test_chart_data_groups_channels_per_outcome_in_both_languages() -> None:
     data = status_logic.chart_data(make_page())
-    assert {"outcome": "Levererade till Kivra", "kivra": 3, "min_lon": 0} in data
-    assert {"outcome": "Publicerade i Min lön", "kivra": 0, "min_lon": 2} in data
+    assert {
+        "outcome_sv": "Levererade",
+        "outcome_en": "Delivered",
+        "kivra": 3,
+        "min_lon": 0,
+    } in data
+    assert {
+        "outcome_sv": "Publicerade i Min lön",
+        "outcome_en": "Published in Min lön",
+        "kivra": 0,
+        "min_lon": 2,
+    } in data
+
+
+def test_min_lon_rows_from_old_web_product_not_labelled_kivra() -> None:
+    """The old web product reports Min lön payslips as "delivered" too."""
+    page = make_page()
+    page.totals.append(StatusTotal(channel="min_lon", outcome="delivered", count=2))
+    page.rows.append(
+        StatusRow(
+            employee_id=None,
+            employee_name="Omar Saleh",
+            personnummer="19860606-****",
+            period="2026-11",
+            kivra=None,
+            min_lon="delivered",
+            reason=None,
+            source="vla",
+        )
+    )
+    labels = {(t.channel, t.outcome): t.outcome_sv for t in status_logic.totals(page)}
+    assert labels[("min_lon", "delivered")] == "Levererade till Min lön"
+    assert labels[("kivra", "delivered")] == "Levererade till Kivra"
+    old_row = status_logic.rows(page)[-1]
+    assert (old_row.min_lon_sv, old_row.min_lon_en) == (
+        "Levererade till Min lön",
+        "Delivered to Min lön",
+    )
+    assert status_logic.rows(page)[0].kivra_sv == "Levererade till Kivra"
+
+
+def test_outcome_filter_offers_delivered_without_a_channel() -> None:
+    options = {value: (sv, en) for value, sv, en in status_logic.filter_options()}
+    assert status_logic.filter_options()[0][0] == ALL_OUTCOMES
+    assert options["delivered"] == ("Levererade", "Delivered")
+    assert options["failed"] == ("Misslyckades", "Failed")
+
+
+def test_routing_reasons_in_english_for_every_api_sentence() -> None:
+    """Every Swedish routing sentence the status API sends has its English."""
+    for sv, en in REASON_TEXTS.values():
+        assert status_logic.reason_label(sv) == (sv, en)
+    assert status_logic.reason_label("Okänd mottagare") == (
+        "Okänd mottagare",
+        "Okänd mottagare",
+    )
+
+
+def test_resend_that_fails_again_is_told() -> None:
+    settled = status_logic.resend_settled
+    assert settled(ResendPhase.DONE, failures=1, pending=0) == ResendPhase.FAILED_AGAIN
+    assert settled(ResendPhase.DONE, failures=0, pending=0) == ResendPhase.DONE
+    assert settled(ResendPhase.DONE, failures=1, pending=1) == ResendPhase.DONE
+    assert settled(ResendPhase.IDLE, failures=1, pending=0) == ResendPhase.IDLE
 
 
 def test_filter_rows_by_search_and_outcome() -> None:
