@@ -294,9 +294,3 @@ def demo_kivra_users(company_key: str) -> set[str]:
         for row in csv.DictReader(io.StringIO(register), delimiter=";")
     }
     return employees & active
-
-
-def renew_kivra_tokens(product: Product) -> None:
-    """Expire every token the emulator issued, so the next call gets a fresh scope."""
-    with emulator(product) as operator:
-        operator.expire_tokens()

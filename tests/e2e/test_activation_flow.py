@@ -12,7 +12,6 @@ from tests.e2e.conftest import (
     api_as,
     demo_kivra_users,
     emulator,
-    renew_kivra_tokens,
     screenshot,
     sign_in,
 )
@@ -52,12 +51,6 @@ def test_activation_flow_send_offer_agreement_progress_summary(
     accept = dialog.get_by_role("checkbox", name="Jag har läst och godkänner villkoren")
     accept.click()
     expect(accept).to_be_checked()
-    # The delivery worker keeps its Kivra token while new tenants appear, and a
-    # token does not cover tenants created after it was issued (Kivra answers
-    # 403 40300). Expiring the emulator's tokens makes the worker fetch a fresh
-    # one, so this test stays about the UI. Remove once the worker renews its
-    # token on 40300.
-    renew_kivra_tokens(product)
     approve.click()
 
     expect(page.locator("#send-done")).to_be_visible(timeout=30_000)

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Product, api_as, renew_kivra_tokens, screenshot, sign_in
+from tests.e2e.conftest import Product, api_as, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -74,12 +74,6 @@ def test_end_kivra_then_sends_go_to_min_lon(page: Page, product: Product) -> Non
 
 def test_moved_company_sees_notice_once(page: Page, product: Product) -> None:
     """After the first send, a moved company's user sees the moved notice until dismissing it."""
-    # The delivery worker keeps its Kivra token while new tenants appear, and a
-    # token does not cover tenants created after it was issued (Kivra answers
-    # 403 40300). Expiring the emulator's tokens makes the worker fetch a fresh
-    # one, so this test stays about the UI. Remove once the worker renews its
-    # token on 40300.
-    renew_kivra_tokens(product)
     with api_as(product, "lon@flyttbolaget.example") as api:
         period = api.client.get(api.company_path("/payroll-runs")).json()["items"][0][
             "period"

@@ -14,7 +14,6 @@ from tests.e2e.conftest import (
     Product,
     api_as,
     emulator,
-    renew_kivra_tokens,
     screenshot,
     sign_in,
 )
@@ -36,12 +35,6 @@ def test_new_customer_sends_directly_without_activation(
     sign_in(page, product, "lon@nykund.example")
     page.get_by_role("link", name=PERIOD_LINK).first.click()
     expect(page.locator("#forecast-table")).to_be_visible()
-    # The delivery worker keeps its Kivra token while new tenants appear, and a
-    # token does not cover tenants created after it was issued (Kivra answers
-    # 403 40300). Expiring the emulator's tokens makes the worker fetch a fresh
-    # one, so this test stays about the UI. Remove once the worker renews its
-    # token on 40300.
-    renew_kivra_tokens(product)
     page.get_by_role("button", name="Skicka lönebesked").click()
     expect(page.locator("#send-done")).to_be_visible(timeout=30_000)
     expect(page.get_by_role("dialog")).to_have_count(0)
@@ -86,12 +79,6 @@ def test_status_page_resend_failed(page: Page, product: Product) -> None:
         ]
     sign_in(page, product, "lon@nykund.example")
     page.goto(f"{product.ui_url}/kivra/status?month={month}")
-    # The delivery worker keeps its Kivra token while new tenants appear, and a
-    # token does not cover tenants created after it was issued (Kivra answers
-    # 403 40300). Expiring the emulator's tokens makes the worker fetch a fresh
-    # one, so this test stays about the UI. Remove once the worker renews its
-    # token on 40300.
-    renew_kivra_tokens(product)
     page.get_by_role("button", name="Skicka om misslyckade").click()
     expect(page.locator("#resend-done")).to_be_visible(timeout=30_000)
     expect(page.locator("#failures")).to_have_count(0, timeout=30_000)
