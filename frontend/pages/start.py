@@ -151,6 +151,19 @@ def start_page() -> rx.Component:
                 ),
                 overflow_x="auto",
             ),
+            rx.cond(
+                StartState.loaded
+                & (StartState.error == "")
+                & (StartState.runs.length() == 0),  # type: ignore[attr-defined]
+                rx.text(
+                    tr(
+                        "Inga lönekörningar ännu. Importera en lönekörning för att börja.",
+                        "No payroll runs yet. Import a payroll run to begin.",
+                    ),
+                    color_scheme="gray",
+                    id="no-runs",
+                ),
+            ),
             direction="column",
             spacing="4",
         ),
