@@ -23,26 +23,49 @@ def is_sqlite(url: str) -> bool:
     return make_url(normalise_url(url)).get_backend_name() == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+# How long a SQLite writer waits for another writer (e.g. a large employee
+# import) before it gives up with "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # WAL lets the API read while a worker writes; busy_timeout makes a
     # second writer wait instead of failing at once.
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-def create_db_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for `url`, creating the SQLite file's folder if needed."""
+def create_db_engine(
+    url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
+) -> Engine:
+    """Create an engine for `url`, creating the SQLite file's folder if needed.
+
+    SQL parameters are kept out of error messages and logs
+    (`hide_parameters`): they hold personnummer, names and tokens.
+    """
     url = normalise_url(url)
     parsed = make_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(
+            url,
+            connect_args={
+                "check_same_thread": False,
+                "timeout": busy_timeout_ms / 1000,
+            },
+            **kwargs,
+        )
+        event.listen(
+            engine,
+            "connect",
+            lambda conn, record: _sqlite_pragmas(conn, record, busy_timeout_ms),
+        )
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)

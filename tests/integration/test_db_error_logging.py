@@ -1,0 +1,90 @@
+"""Database errors reach the operators' log without personal data."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from backend.app import create_app
+from backend.db.migrate import upgrade
+from backend.db.session import create_db_engine, make_session_factory, transaction
+from backend.logging import JsonFormatter, TextFormatter
+from backend.settings import Settings
+from tests.payroll_fixtures import (
+    ApiServer,
+    build_company,
+    client_for,
+    fake_personnummer,
+)
+from tests.support import serve_asgi
+
+
+class _Capture(logging.Handler):
+    """Formats every record as the product's log handlers would, both formats."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self._formats = [
+            JsonFormatter(),
+            TextFormatter("%(levelname)s %(name)s: %(message)s"),
+        ]
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.extend(fmt.format(record) for fmt in self._formats)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ApiServer]:
+    url = f"sqlite:///{tmp_path / 'api.sqlite3'}"
+    upgrade(url)
+    engine = create_db_engine(url)
+    try:
+        with serve_asgi(create_app(Settings(database_url=url))) as base_url:
+            yield ApiServer(
+                base_url, Settings(database_url=url), make_session_factory(engine)
+            )
+    finally:
+        engine.dispose()
+
+
+def test_db_error_logging_hides_personnummer_in_sql_parameters(
+    server: ApiServer,
+) -> None:
+    company = build_company(server.session_factory, employees=1, with_run=False)
+    personnummer = fake_personnummer(2711)
+    # A constraint the application does not expect: the insert fails with an
+    # IntegrityError that reaches the API's unexpected-error handler.
+    with transaction(server.session_factory) as session:
+        session.execute(
+            text(
+                "CREATE TRIGGER refuse_employee BEFORE INSERT ON employees "
+                "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
+            )
+        )
+    capture = _Capture()
+    logger = logging.getLogger("backend.errors")
+    logger.addHandler(capture)
+    try:
+        with client_for(server, company.admin_email) as client:
+            response = client.post(
+                f"/api/companies/{company.company_id}/employees",
+                json={
+                    "personnummer": personnummer,
+                    "first_name": "Test",
+                    "last_name": "Testsson",
+                    "employment_start": "2026-01-01",
+                },
+            )
+    finally:
+        logger.removeHandler(capture)
+    assert response.status_code == 500, response.text
+    logged = "\n".join(capture.lines)
+    assert "IntegrityError" in logged
+    assert "refused by test trigger" in logged
+    assert personnummer not in logged
+    assert personnummer not in response.text
