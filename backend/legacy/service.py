@@ -53,7 +53,7 @@ def announce_move_once(session: Session, company_id: int) -> bool:
         title_en="The Kivra status page has moved",
         body_sv=(
             "Statusen för lönebesked i Kivra och Min lön visas nu här i "
-            "lönprogrammet, inte längre i den gamla webbtjänsten. Er historik "
+            "löneprogrammet, inte längre i den gamla webbtjänsten. Er historik "
             "från den gamla tjänsten finns med."
         ),
         body_en=(
@@ -225,7 +225,7 @@ def moved_error(session: Session, orgnr: str, company_id: int, what: str) -> App
         else status_page_path(company_id)
     )
     return MovedError(
-        "Sidan har flyttat till lönprogrammet.",
+        "Sidan har flyttat till löneprogrammet.",
         "This page has moved to the payroll program.",
         extra={
             "moved_to": new_url,

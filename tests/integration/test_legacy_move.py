@@ -86,6 +86,7 @@ def test_legacy_import_moves_agreement_history_and_old_pages(
             assert gone.status_code == 410
             assert gone.json()["code"] == "moved"
             assert gone.json()["moved_to"] == new
+            assert gone.json()["detail"] == "Sidan har flyttat till löneprogrammet."
 
         agreement = clerk.get(f"/api/companies/{cid}/agreement").json()
         assert agreement["state"] == "active"
@@ -129,6 +130,7 @@ def test_legacy_first_send_tells_each_user_once(
             (notice,) = notices["items"]
             assert notice["kind"] == "status_page_moved"
             assert notice["link"] == f"/api/companies/{cid}/status"
+            assert "här i löneprogrammet," in notice["body_sv"]
 
         notice_id = admin.get("/api/notifications").json()["items"][0]["id"]
         assert clerk.post(f"/api/notifications/{notice_id}/read").status_code == 404
