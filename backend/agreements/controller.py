@@ -27,6 +27,7 @@ from backend.deps import AppSettings, DbSession
 from backend.errors import NotFoundError
 from backend.kivra_factory import kivra_client
 from backend.payroll.models import Company
+from backend.payroll.service import parse_period
 from backend.settings import Settings
 from shared_types.agreements import (
     Agreement,
@@ -197,5 +198,7 @@ class AgreementController(Controller):
     ) -> StatusPage:
         """The status page for a month (last month in Stockholm by default)."""
         require_staff(current_user, company_id)
+        if month:
+            parse_period(month)
         await _poll_pending(db_session, settings, company_id)
         return status_page(db_session, company_id, month, now=utcnow())

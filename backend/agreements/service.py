@@ -33,6 +33,7 @@ from backend.auth.service import CurrentUser
 from backend.db.base import utcnow
 from backend.errors import AppError, ConflictError, ForbiddenError, InvalidInputError
 from backend.payroll.models import Company
+from backend.payroll.service import parse_period
 from shared_types.agreements import (
     Agreement,
     AgreementEventView,
@@ -337,6 +338,9 @@ def kivra_card(session: Session, company_id: int) -> KivraCard:
 
 def kivra_button(session: Session, company_id: int, period: str | None) -> KivraButton:
     """Where the payroll run's Kivra button leads: agreement or status page."""
+    if period is not None:
+        # The period ends up in a URL, so it must be a real one.
+        parse_period(period)
     activation = get_activation(session, company_id)
     state = card_state(activation)
     if activation is None or activation.state != AGREEMENT_ACTIVE:

@@ -206,6 +206,8 @@ def import_payroll_run(
     """Create or replace the period's draft run from a payroll file."""
     check_size(len(file.data), max_bytes)
     year, month = service.parse_period(period)
+    if pay_date is not None:
+        service.check_pay_date(period, pay_date)
     service.get_company(session, company_id)
     existing_run = session.scalar(
         select(PayrollRun).where(

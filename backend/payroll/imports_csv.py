@@ -44,9 +44,10 @@ from backend.payroll.imports_values import (
     check_line_sign,
     check_personnummer,
     decode_text,
+    parse_amount,
     parse_date,
-    parse_decimal,
     parse_flag,
+    parse_quantity,
 )
 
 _EMPLOYEE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -304,9 +305,9 @@ def parse_csv_payroll(
                 f"Okänd typ ”{raw_kind}”. Tillåtna: {', '.join(sorted(set(_KINDS) - set(_KINDS.values())))}.",
                 f"Unknown kind “{raw_kind}”. Allowed: {', '.join(sorted(set(_KINDS.values())))}.",
             )
-        quantity = check("antal", parse_decimal, table.value(row, "antal"))
-        unit_price = check("apris", parse_decimal, table.value(row, "apris"))
-        amount = check("belopp", parse_decimal, table.value(row, "belopp"))
+        quantity = check("antal", parse_quantity, table.value(row, "antal"))
+        unit_price = check("apris", parse_quantity, table.value(row, "apris"))
+        amount = check("belopp", parse_amount, table.value(row, "belopp"))
         if check.failed or ident is None or kind is None:
             continue
         payslip = payslips.setdefault(

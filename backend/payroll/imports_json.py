@@ -27,6 +27,7 @@ when given, is checked against the lines.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Literal
 
@@ -42,8 +43,10 @@ from backend.payroll.imports_records import (
 )
 from backend.payroll.imports_values import (
     FieldProblem,
+    check_amount,
     check_line_sign,
     check_personnummer,
+    check_quantity,
 )
 
 
@@ -123,6 +126,10 @@ def parse_json_payroll(data: bytes) -> tuple[list[PayslipRecord], list[ImportIss
                 ref.issue("personnummer", problem.message_sv, problem.message_en)
             )
             continue
+        number_issues = list(_number_issues(ref, payslip))
+        if number_issues:
+            issues.extend(number_issues)
+            continue
         if payslip.preliminary_tax < 0:
             failed = True
             issues.append(
@@ -171,3 +178,26 @@ def parse_json_payroll(data: bytes) -> tuple[list[PayslipRecord], list[ImportIss
             )
         )
     return records, issues
+
+
+def _number_issues(ref: RecordRef, payslip: _Payslip) -> Iterator[ImportIssue]:
+    """Yield an issue for each amount or number of `payslip` out of range."""
+    checks: list[tuple[str, Decimal | None, Callable[[Decimal], Decimal]]] = [
+        ("preliminary_tax", payslip.preliminary_tax, check_amount),
+        ("net_pay", payslip.net_pay, check_amount),
+        ("vacation_days_paid", payslip.vacation_days_paid, check_quantity),
+        ("vacation_days_remaining", payslip.vacation_days_remaining, check_quantity),
+    ]
+    for index, line in enumerate(payslip.lines):
+        checks += [
+            (f"lines[{index}].amount", line.amount, check_amount),
+            (f"lines[{index}].quantity", line.quantity, check_quantity),
+            (f"lines[{index}].unit_price", line.unit_price, check_quantity),
+        ]
+    for name, value, check in checks:
+        if value is None:
+            continue
+        try:
+            check(value)
+        except FieldProblem as problem:
+            yield ref.issue(name, problem.message_sv, problem.message_en)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Literal
 
 from backend.payroll import identity
@@ -147,6 +147,65 @@ def parse_decimal(raw: str) -> Decimal | None:
             f"”{raw.strip()}” är inget tal.", f"“{raw.strip()}” is not a number."
         )
     return value
+
+
+# Larger amounts are typing errors, and they would not fit the payslip columns
+# (Numeric(12, 2)) once lines are added up.
+MAX_AMOUNT = Decimal(10) ** 9
+
+
+def check_amount(value: Decimal) -> Decimal:
+    """Check an amount in kronor: finite, whole öre, below a billion.
+
+    Raises:
+        FieldProblem: the amount has more than two decimals or is too large.
+    """
+    if not value.is_finite():
+        raise FieldProblem("Beloppet är inget tal.", "The amount is not a number.")
+    if abs(value) >= MAX_AMOUNT:
+        raise FieldProblem(
+            "Beloppet är orimligt stort (högst 999 999 999,99 kr).",
+            "The amount is unreasonably large (at most 999,999,999.99 kr).",
+        )
+    # Rounding silently would change what the payroll program said was paid.
+    if value != value.quantize(Decimal("0.01"), rounding=ROUND_DOWN):
+        raise FieldProblem(
+            "Beloppet får ha högst två decimaler (hela ören).",
+            "The amount may have at most two decimals (whole öre).",
+        )
+    return value
+
+
+def check_quantity(value: Decimal) -> Decimal:
+    """Check a quantity, unit price or number of days: finite and below a billion.
+
+    Raises:
+        FieldProblem: the number is too large or has absurdly many decimals.
+    """
+    if not value.is_finite() or abs(value) >= MAX_AMOUNT:
+        raise FieldProblem(
+            "Talet är orimligt stort (högst 999 999 999).",
+            "The number is unreasonably large (at most 999,999,999).",
+        )
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -6:
+        raise FieldProblem(
+            "Talet får ha högst sex decimaler.",
+            "The number may have at most six decimals.",
+        )
+    return value
+
+
+def parse_amount(raw: str) -> Decimal | None:
+    """Parse an amount in kronor (see `parse_decimal` and `check_amount`)."""
+    value = parse_decimal(raw)
+    return None if value is None else check_amount(value)
+
+
+def parse_quantity(raw: str) -> Decimal | None:
+    """Parse a quantity or unit price (see `parse_decimal` and `check_quantity`)."""
+    value = parse_decimal(raw)
+    return None if value is None else check_quantity(value)
 
 
 def check_line_sign(kind: str, amount: Decimal) -> None:

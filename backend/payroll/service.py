@@ -10,9 +10,10 @@ both are re-exported here so that callers need one module.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -33,22 +34,48 @@ from backend.payroll.companies import (
 from backend.payroll.finalise import document_input_for
 from backend.payroll.models import Employee, PayrollRun, Payslip, PayslipDocument
 
-PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+PERIOD = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+# Payroll periods outside these years are typing errors (and year 0 has no dates).
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
+# How long after its period a run may be paid (late corrections included).
+PAY_DATE_GRACE_DAYS = 62
 
 
 # Payroll runs and payslips
 
 
 def parse_period(period: str) -> tuple[int, int]:
-    """Return (year, month) of a "YYYY-MM" period."""
-    match = PERIOD.match(period)
-    if match is None:
+    """Return (year, month) of a "YYYY-MM" period between 2000 and 2100.
+
+    The message never repeats the value, which may hold control characters.
+    """
+    match = PERIOD.fullmatch(period)
+    if match is None or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
         raise InvalidInputError(
-            "Perioden ska skrivas ÅÅÅÅ-MM, till exempel 2026-11.",
-            "The period must be written YYYY-MM, for example 2026-11.",
+            "Perioden ska skrivas ÅÅÅÅ-MM med ett år mellan "
+            f"{FIRST_YEAR} och {LAST_YEAR}, till exempel 2026-11.",
+            "The period must be written YYYY-MM with a year between "
+            f"{FIRST_YEAR} and {LAST_YEAR}, for example 2026-11.",
             details=[{"field": "period", "code": "invalid_period"}],
         )
     return int(match.group(1)), int(match.group(2))
+
+
+def check_pay_date(period: str, pay_date: date) -> None:
+    """Refuse a pay date before the period or more than about two months after it."""
+    year, month = parse_period(period)
+    first_day = date(year, month, 1)
+    last_day = date(year, month, calendar.monthrange(year, month)[1])
+    latest = last_day + timedelta(days=PAY_DATE_GRACE_DAYS)
+    if not first_day <= pay_date <= latest:
+        raise InvalidInputError(
+            f"Utbetalningsdagen ska ligga mellan {first_day} och {latest} "
+            f"för perioden {period}.",
+            f"The pay date must be between {first_day} and {latest} "
+            f"for the period {period}.",
+            details=[{"field": "pay_date", "code": "invalid_pay_date"}],
+        )
 
 
 def list_runs(
@@ -75,8 +102,9 @@ def create_run(
 
     Raises:
         ConflictError: the period's run is already final.
+        InvalidInputError: the period or the pay date is out of range.
     """
-    parse_period(period)
+    check_pay_date(period, pay_date)
     run = repository.get_run(session, company_id, period)
     if run is not None:
         ensure_draft(run)
