@@ -40,13 +40,44 @@ from typing import Any, ClassVar
 import httpx
 import msgspec
 
+_CONNECTION_DENIED_SV = (
+    "Anslutningen till Kivra saknar behörighet för den här avsändaren. Försök "
+    "igen om en stund; kvarstår felet, kontakta supporten."
+)
+_CONNECTION_DENIED_EN = (
+    "The connection to Kivra lacks permission for this sender. Try again in a "
+    "while; if it persists, contact support."
+)
+_CREDENTIALS_REJECTED_SV = (
+    "Kivra godkände inte anslutningens inloggningsuppgifter (klient-id eller "
+    "hemlighet). Kontakta supporten."
+)
+_CREDENTIALS_REJECTED_EN = (
+    "Kivra rejected the connection's credentials (client id or secret). "
+    "Contact support."
+)
+_LOGIN_FAILED_SV = (
+    "Kivra godkände inte anslutningens inloggning. Försök igen om en stund; "
+    "kvarstår felet, kontakta supporten."
+)
+_LOGIN_FAILED_EN = (
+    "Kivra did not accept the connection's sign-in. Try again in a while; if it "
+    "persists, contact support."
+)
+
 # Swedish messages for an administrator, for the codes a payroll sender meets.
+# Codes about the connection itself (401xx, 40003, 40300) say so, since
+# nothing about the employee or the payslip can fix them.
 _CODE_MESSAGES_SV: dict[int, str] = {
+    40003: _CONNECTION_DENIED_SV,
     40009: "Personnumret har fel format och godtogs inte av Kivra.",
+    40015: _LOGIN_FAILED_SV,
     40024: "Mottagare saknas: ange personnummer eller organisationsnummer.",
     40032: "Det finns ingen Kivra-användare med det personnumret.",
-    40104: "Kivra godkände inte inloggningsuppgifterna (klient-id eller hemlighet).",
-    40300: "Kivra nekade åtkomst: kontot saknar behörighet för avsändaren.",
+    40100: _LOGIN_FAILED_SV,
+    40103: _CREDENTIALS_REJECTED_SV,
+    40104: _CREDENTIALS_REJECTED_SV,
+    40300: _CONNECTION_DENIED_SV,
     40915: "Organisationsnumret hör redan till en annan avsändare i Kivra. Begär åtkomst hos Kivra.",
     41300: "Försändelsen är för stor för Kivra (högst 1 MB per mottagare).",
     42221: "Kivra tillåter inte att den här typen av försändelse sparas för mottagare utan Kivra.",
@@ -54,11 +85,15 @@ _CODE_MESSAGES_SV: dict[int, str] = {
 }
 
 _CODE_MESSAGES_EN: dict[int, str] = {
+    40003: _CONNECTION_DENIED_EN,
     40009: "Kivra rejected the personnummer's format.",
+    40015: _LOGIN_FAILED_EN,
     40024: "No recipient: give a personnummer or an organisation number.",
     40032: "No Kivra user has that personnummer.",
-    40104: "Kivra rejected the client id or secret.",
-    40300: "Kivra denied access: the account may not act for this sender.",
+    40100: _LOGIN_FAILED_EN,
+    40103: _CREDENTIALS_REJECTED_EN,
+    40104: _CREDENTIALS_REJECTED_EN,
+    40300: _CONNECTION_DENIED_EN,
     40915: "The organisation number already belongs to another sender in Kivra. Request access from Kivra.",
     41300: "The content is too large for Kivra (at most 1 MB per recipient).",
     42221: "Kivra does not allow retaining this type of content for recipients outside Kivra.",
@@ -195,17 +230,13 @@ class KivraBadRequestError(KivraApiError):
 
 
 class KivraAuthError(KivraApiError):
-    default_message_sv = (
-        "Kivra godkände inte inloggningen. Kontrollera klient-id och hemlighet."
-    )
-    default_message_en = (
-        "Kivra rejected the authentication. Check the client id and secret."
-    )
+    default_message_sv = _LOGIN_FAILED_SV
+    default_message_en = _LOGIN_FAILED_EN
 
 
 class KivraForbiddenError(KivraApiError):
-    default_message_sv = "Kivra nekade åtkomst till avsändaren."
-    default_message_en = "Kivra denied access to the sender."
+    default_message_sv = _CONNECTION_DENIED_SV
+    default_message_en = _CONNECTION_DENIED_EN
 
 
 class KivraNotFoundError(KivraApiError):

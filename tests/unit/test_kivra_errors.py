@@ -115,6 +115,28 @@ def test_common_codes_have_swedish_admin_messages(
     assert error.message_en
 
 
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (400, catalogue_body(40003)),
+        (401, catalogue_body(40100)),
+        (401, catalogue_body(40104)),
+        (403, catalogue_body(40300)),
+        (403, None),
+    ],
+)
+def test_connection_errors_say_the_connection_is_at_fault(
+    status: int, body: object
+) -> None:
+    """Auth and scope errors point at the connection and support, not the employee."""
+    error = error_from_response(answer(status, body))
+    assert "anslutning" in error.message_sv.lower()
+    assert "kontakta supporten" in error.message_sv.lower()
+    assert "personnummer" not in error.message_sv.lower()
+    assert "connection" in error.message_en
+    assert "contact support" in error.message_en.lower()
+
+
 def test_server_error_has_a_swedish_message_whatever_the_code() -> None:
     error = error_from_response(answer(503, {"code": 50300}))
     assert "tillfälligt fel" in error.message_sv
