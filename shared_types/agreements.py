@@ -10,7 +10,11 @@ from shared_types.delivery import SendJob
 
 Scope = Literal["payslips", "invoices"]
 EntryPoint = Literal["fler_losningar", "payroll_run"]
-CardState = Literal["not_active", "waiting_for_kivra", "active", "ended"]
+# kivra_unreachable: approved, but Kivra has not answered yet (no access
+# request pending); the product tries again on its own.
+CardState = Literal[
+    "not_active", "waiting_for_kivra", "kivra_unreachable", "active", "ended"
+]
 SendMode = Literal["now", "pay_date"]
 
 

@@ -117,8 +117,17 @@ class AgreementController(Controller):
         # The approval stands even if Kivra cannot be reached now; the tenant
         # is then set up by the next card read or worker round.
         db_session.commit()
-        async with kivra_client(settings) as kivra:
-            await ensure_tenant(db_session, activation, kivra)
+        try:
+            # Bounded like a card read: a slow Kivra must not hold the admin.
+            async with (
+                asyncio.timeout(FOLLOW_UP_SECONDS),
+                kivra_client(settings) as kivra,
+            ):
+                await ensure_tenant(db_session, activation, kivra)
+        except TimeoutError:
+            logger.warning(
+                "kivra_tenant_setup_timed_out", extra={"company_id": company_id}
+            )
         db_session.commit()
         send_job = None
         if data.resume_send is not None:

@@ -24,6 +24,7 @@ from backend.agreements.models import (
     SCOPE_PAYSLIPS,
     SCOPES,
     TENANT_ACTIVE,
+    TENANT_PENDING,
     TENANT_REJECTED,
     AgreementEvent,
     KivraActivation,
@@ -119,6 +120,7 @@ def approve_agreement(
             "The terms have been updated. Read the new version and approve again.",
             extra={"current_version": terms.CURRENT.version},
         )
+    _claim_company(session, company.id)
     activation = get_activation(session, company.id)
     if (
         activation is not None
@@ -126,7 +128,13 @@ def approve_agreement(
         and activation.terms_version == terms_version
     ):
         # Already approved: a repeat (a double click, a second held send)
-        # changes nothing; scopes change only through `change_scopes`.
+        # records nothing new. Scopes it asks for that the agreement lacks
+        # are added; approving never removes a scope (a clerk approving
+        # payslips must not drop invoices), that is `change_scopes`.
+        wanted = [s for s in SCOPES if s in activation.scopes or s in chosen]
+        if wanted != activation.scopes:
+            _record_scopes(session, activation, user, wanted)
+        session.flush()
         return activation
     now = utcnow()
     if activation is None:
@@ -167,19 +175,44 @@ def change_scopes(
             "The agreement is not approved. Approve it first.",
         )
     if chosen != activation.scopes:
-        session.add(
-            AgreementEvent(
-                company_id=company_id,
-                kind="scopes_changed",
-                terms_version=activation.terms_version,
-                scopes=chosen,
-                user_id=user.id,
-                detail={"previous": ",".join(activation.scopes)},
-            )
-        )
-        activation.scopes = chosen
+        _record_scopes(session, activation, user, chosen)
     session.flush()
     return activation
+
+
+def _record_scopes(
+    session: Session, activation: KivraActivation, user: CurrentUser, scopes: list[str]
+) -> None:
+    session.add(
+        AgreementEvent(
+            company_id=activation.company_id,
+            kind="scopes_changed",
+            terms_version=activation.terms_version,
+            scopes=scopes,
+            user_id=user.id,
+            detail={"previous": ",".join(activation.scopes)},
+        )
+    )
+    activation.scopes = scopes
+
+
+def _claim_company(session: Session, company_id: int) -> None:
+    """Make concurrent approvals of one company wait for each other.
+
+    PostgreSQL locks the company's row until commit. SQLite takes the
+    database's write lock before reading (BEGIN IMMEDIATE), unless this
+    transaction already holds it, so the second approval reads the first's
+    result instead of approving again.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    session.execute(
+        select(Company.id).where(Company.id == company_id).with_for_update()
+    )
 
 
 def end_agreement(
@@ -219,7 +252,11 @@ def card_state(activation: KivraActivation | None) -> CardState:
         return "active"
     if activation.tenant_state == TENANT_REJECTED:
         return "not_active"
-    return "waiting_for_kivra"
+    if activation.tenant_state == TENANT_PENDING:
+        return "waiting_for_kivra"
+    # Approved, but Kivra has not answered yet (down or too slow): no access
+    # request is pending, the next read, send or worker round tries again.
+    return "kivra_unreachable"
 
 
 def agreement_view(session: Session, company_id: int, user: CurrentUser) -> Agreement:
@@ -299,6 +336,16 @@ _CARD_TEXTS: dict[str, tuple[str, str, str, str]] = {
         "lönebeskeden till Min lön och går till Kivra när Kivra har godkänt.",
         "The agreement is approved. Kivra is processing the connection; "
         "meanwhile payslips go to Min lön and go to Kivra once Kivra approves.",
+    ),
+    "kivra_unreachable": (
+        "Kivra: kunde inte nås ännu",
+        "Kivra: not reached yet",
+        "Avtalet är godkänt, men Kivra svarade inte när anslutningen skulle "
+        "göras. Vi försöker igen automatiskt, senast när lönebesked skickas; "
+        "under tiden skickas lönebeskeden till Min lön.",
+        "The agreement is approved, but Kivra did not answer when the "
+        "connection was to be set up. We try again automatically, at the latest "
+        "when payslips are sent; meanwhile payslips go to Min lön.",
     ),
     "active": (
         "Kivra: aktivt",

@@ -11,7 +11,9 @@ payslips go to Min lön.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -64,14 +66,57 @@ def _event(
     )
 
 
+# One lock per company and event loop: a double click, a card read and a send
+# that all find the tenant missing must not each create it at Kivra.
+_tenant_locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
+    weakref.WeakValueDictionary()
+)
+
+
+def _tenant_lock(company_id: int) -> asyncio.Lock:
+    key = (id(asyncio.get_running_loop()), company_id)
+    lock = _tenant_locks.get(key)
+    if lock is None:
+        lock = asyncio.Lock()
+        _tenant_locks[key] = lock
+    return lock
+
+
+def _changed_meanwhile(session: Session, activation: KivraActivation) -> bool:
+    """Re-read the activation under a row lock; True when another process moved it.
+
+    On PostgreSQL the row stays locked until the caller commits, so the
+    outcome is recorded once; SQLite has one writer at a time anyway.
+    """
+    before = (activation.state, activation.tenant_state, activation.access_request_key)
+    session.refresh(activation, with_for_update=True)
+    return before != (
+        activation.state,
+        activation.tenant_state,
+        activation.access_request_key,
+    )
+
+
 async def ensure_tenant(
     session: Session, activation: KivraActivation, client: TenantClient
 ) -> None:
     """Give an active agreement a usable tenant, or an access request to wait on.
 
     A Kivra failure other than 40915 leaves the tenant "none" so that the next
-    read or worker round tries again; the approval itself stands.
+    read or worker round tries again; the approval itself stands. Calls for
+    the same company wait for each other and start from the stored state, so
+    concurrent requests create the tenant (and record it) once.
     """
+    async with _tenant_lock(activation.company_id):
+        # Another request may have set the tenant up while this one waited.
+        session.flush()
+        session.refresh(activation)
+        await _ensure_tenant(session, activation, client)
+
+
+async def _ensure_tenant(
+    session: Session, activation: KivraActivation, client: TenantClient
+) -> None:
     if activation.state != AGREEMENT_ACTIVE or activation.tenant_state == TENANT_ACTIVE:
         return
     if activation.tenant_state == TENANT_PENDING:
@@ -91,6 +136,8 @@ async def ensure_tenant(
             "kivra_tenant_setup_failed",
             extra={"company_id": activation.company_id, "error": type(exc).__name__},
         )
+        return
+    if _changed_meanwhile(session, activation):
         return
     activation.tenant_key = created.tenant_key
     activation.tenant_state = TENANT_ACTIVE

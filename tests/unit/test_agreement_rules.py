@@ -77,7 +77,7 @@ def _activation(**fields: object) -> KivraActivation:
         (
             {"tenant_state": "none", "tenant_key": None},
             SendGate(False, False, None, "kivra_tenant_missing"),
-            "waiting_for_kivra",
+            "kivra_unreachable",
         ),
     ],
 )

@@ -1,0 +1,118 @@
+"""Approving the agreement under concurrency and a slow Kivra, over HTTP.
+
+A double click sends the same approval twice or more at once: every copy
+must get an answer that is not a server error, and the history must hold
+one approval and one tenant event.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+
+from backend.agreements.terms import CURRENT
+from tests.agreement_fixtures import ActivationWorld
+from tests.payroll_fixtures import build_company, client_for
+
+
+def _approve_body(scopes: list[str]) -> dict[str, Any]:
+    return {
+        "terms_version": CURRENT.version,
+        "scopes": scopes,
+        "entry_point": "fler_losningar",
+    }
+
+
+def test_agreement_parallel_approvals_record_one_approval_and_one_tenant(
+    activation_world: ActivationWorld,
+) -> None:
+    company = build_company(activation_world.api.session_factory)
+    base = f"/api/companies/{company.company_id}"
+    with client_for(activation_world.api, company.admin_email) as admin:
+        token = admin.headers["Authorization"]
+
+    def approve(_: int) -> httpx.Response:
+        with httpx.Client(
+            base_url=activation_world.api.base_url,
+            headers={"Authorization": token},
+            timeout=60,
+        ) as client:
+            return client.post(
+                f"{base}/agreement/approve", json=_approve_body(["payslips"])
+            )
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(approve, range(6)))
+    assert all(a.status_code in (200, 409) for a in answers), [
+        (a.status_code, a.text[:200]) for a in answers
+    ]
+    assert any(a.status_code == 200 for a in answers)
+    with client_for(activation_world.api, company.admin_email) as admin:
+        agreement = admin.get(f"{base}/agreement").json()
+    assert [event["kind"] for event in agreement["history"]] == [
+        "approved",
+        "tenant_created",
+    ]
+    assert agreement["card_state"] == "active"
+    assert len(activation_world.kivra.operator.tenants()) == 1
+
+
+def test_agreement_repeat_approval_adds_the_scopes_it_asks_for(
+    activation_world: ActivationWorld,
+) -> None:
+    """Approving again with payslips adds them; approving never drops a scope."""
+    company = build_company(activation_world.api.session_factory)
+    url = f"/api/companies/{company.company_id}/agreement/approve"
+    with client_for(activation_world.api, company.admin_email) as admin:
+        first = admin.post(url, json=_approve_body(["invoices", "invoices"]))
+        assert first.status_code == 200, first.text
+        assert first.json()["agreement"]["scopes"] == ["invoices"]
+
+        again = admin.post(url, json=_approve_body(["payslips"]))
+        assert again.status_code == 200, again.text
+        agreement = again.json()["agreement"]
+        assert agreement["scopes"] == ["payslips", "invoices"]
+        changed = agreement["history"][-1]
+        assert (changed["kind"], changed["scopes"]) == (
+            "scopes_changed",
+            ["payslips", "invoices"],
+        )
+        assert changed["detail"] == {"previous": "invoices"}
+
+        same = admin.post(url, json=_approve_body(["invoices"]))
+        assert same.json()["agreement"]["scopes"] == ["payslips", "invoices"]
+        assert len(same.json()["agreement"]["history"]) == len(agreement["history"])
+
+
+def test_agreement_approval_with_slow_kivra_answers_soon_and_says_not_reached(
+    activation_world: ActivationWorld,
+) -> None:
+    """Kivra too slow: the approval stands, the card says Kivra was not reached."""
+    company = build_company(activation_world.api.session_factory)
+    base = f"/api/companies/{company.company_id}"
+    activation_world.kivra.operator.inject_fault(
+        "latency", "/v2/tenant", method="POST", delay_seconds=9
+    )
+    with client_for(activation_world.api, company.admin_email) as admin:
+        started = time.monotonic()
+        approved = admin.post(
+            f"{base}/agreement/approve", json=_approve_body(["payslips"])
+        )
+        waited = time.monotonic() - started
+        assert approved.status_code == 200, approved.text
+        assert waited < 8, waited
+        agreement = approved.json()["agreement"]
+        assert (agreement["state"], agreement["card_state"]) == (
+            "active",
+            "kivra_unreachable",
+        )
+        kinds = [event["kind"] for event in agreement["history"]]
+        assert "access_requested" not in kinds
+        card = admin.get(f"{base}/kivra/card").json()
+    assert card["state"] == "active"
+    assert [t["orgnrs"] for t in activation_world.kivra.operator.tenants()] == [
+        [f"SE{company.orgnr}01"]
+    ]
