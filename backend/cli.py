@@ -233,15 +233,34 @@ def import_payroll(  # noqa: PLR0917 - click passes every option positionally
 @main.command("create-company")
 @click.option("--name", required=True, help="The company's name.")
 @click.option("--orgnr", required=True, help="Organisation number, NNNNNN-NNNN.")
+@click.option("--street-address", default="", help="Street address, e.g. Sveavägen 10.")
+@click.option("--postal-code", default="", help="Postal code, e.g. 111 57.")
 @click.option("--city", default="", help="Postal town.")
 @click.option("--email", default="", help="The company's e-mail address.")
+@click.option("--phone", default="", help="Telephone number, e.g. 08-123 456 78.")
 @pass_cli
-def create_company(cli: CliContext, name: str, orgnr: str, city: str, email: str) -> None:
-    """Add a company."""
+def create_company(  # noqa: PLR0917 - click passes every option positionally
+    cli: CliContext,
+    name: str,
+    orgnr: str,
+    street_address: str,
+    postal_code: str,
+    city: str,
+    email: str,
+    phone: str,
+) -> None:
+    """Add a company; Kivra's payslips need its address, e-mail and phone."""
     from backend.auth.cli import create_company_command
 
     code, line = create_company_command(
-        cli.settings, name=name, orgnr=orgnr, city=city, email=email
+        cli.settings,
+        name=name,
+        orgnr=orgnr,
+        street_address=street_address,
+        postal_code=postal_code,
+        city=city,
+        email=email,
+        phone=phone,
     )
     click.echo(line, err=code != 0)
     raise SystemExit(code)

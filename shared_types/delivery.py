@@ -74,7 +74,8 @@ class SendJob(ApiStruct, kw_only=True):
     total: int
     # Every delivery state with its count, zeros included: held, pending,
     # in_flight, retrying, delivered, retained, published, failed, cancelled,
-    # expired.
+    # expired, and unreachable: published in Min lön for someone who cannot
+    # open it (counted there instead of under published).
     counts: dict[str, int]
     # The earliest retry still waiting, so the UI can say when.
     next_attempt_at: datetime | None

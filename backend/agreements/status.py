@@ -27,6 +27,11 @@ from backend.delivery.models import (
     OPEN_STATES,
     Delivery,
 )
+from backend.delivery.reach import (
+    UNREACHABLE,
+    UNREACHABLE_SV,
+    unreachable_delivery_ids,
+)
 from backend.delivery.routing import REASON_TEXTS, Reason
 from backend.errors import InvalidInputError
 from backend.legacy.models import VlaDelivery, VlaImport
@@ -83,6 +88,7 @@ def status_page(
     totals: Counter[tuple[str, str]] = Counter()
     failures: list[StatusFailure] = []
     pending: list[StatusFailure] = []
+    failed_rows: set[int] = set()
     result = session.execute(
         select(Delivery, Employee)
         .join(Payslip, Payslip.id == Delivery.payslip_id)
@@ -91,10 +97,14 @@ def status_page(
         .where(Delivery.company_id == company_id, PayrollRun.period == month)
         .order_by(Employee.last_name, Employee.first_name, Delivery.id)
     )
+    unreachable = unreachable_delivery_ids(
+        session, Delivery.company_id == company_id, PayrollRun.period == month
+    )
     for delivery, employee in result:
         name = f"{employee.first_name} {employee.last_name}"
         masked = mask_personnummer(employee.personnummer)
-        totals[(delivery.channel, delivery.state)] += 1
+        state = UNREACHABLE if delivery.id in unreachable else delivery.state
+        totals[(delivery.channel, state)] += 1
         row = rows_by_employee.setdefault(
             employee.id,
             StatusRow(
@@ -109,20 +119,32 @@ def status_page(
             ),
         )
         if delivery.channel == CHANNEL_KIVRA:
-            row.kivra = delivery.state
+            row.kivra = state
         elif delivery.channel == CHANNEL_MIN_LON:
-            row.min_lon = delivery.state
-        row.reason = row.reason or _route_text(delivery.reason)
+            row.min_lon = state
+        if delivery.channel == CHANNEL_KIVRA and employee.id not in failed_rows:
+            # A Kivra row's reason is the newer one: the Min lön copy of a
+            # send re-routed once Kivra access was granted still carries
+            # "Kivra is not active", which no longer explains the outcome.
+            row.reason = _route_text(delivery.reason)
+        else:
+            row.reason = row.reason or _route_text(delivery.reason)
         entry = StatusFailure(
             employee_name=name,
             personnummer=masked,
             channel=delivery.channel,
-            outcome=delivery.state,
-            reason=_reason(delivery),
+            outcome=state,
+            reason=UNREACHABLE_SV if state == UNREACHABLE else _reason(delivery),
         )
-        if delivery.state in FAILED_STATES:
+        if state == UNREACHABLE:
+            # Nobody can read it: listed with the failures, with what to do.
+            failures.append(entry)
+            row.reason = UNREACHABLE_SV
+            failed_rows.add(employee.id)
+        elif delivery.state in FAILED_STATES:
             failures.append(entry)
             row.reason = _reason(delivery)
+            failed_rows.add(employee.id)
         elif delivery.state in OPEN_STATES:
             pending.append(entry)
     rows = list(rows_by_employee.values())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from backend.auth import service as auth_service
 from backend.db.session import create_db_engine, make_session_factory, transaction
+from backend.delivery.employer import FIELDS, contact_problems
 from backend.errors import AppError, NotFoundError
 from backend.payroll import identity, repository
 from backend.payroll import service as payroll_service
@@ -11,16 +12,42 @@ from backend.settings import Settings
 
 
 def create_company_command(
-    settings: Settings, *, name: str, orgnr: str, city: str, email: str
+    settings: Settings,
+    *,
+    name: str,
+    orgnr: str,
+    city: str,
+    email: str,
+    street_address: str = "",
+    postal_code: str = "",
+    phone: str = "",
 ) -> tuple[int, str]:
-    """Add a company; return its id and the Swedish line to print."""
+    """Add a company; return its id and the Swedish line to print.
+
+    The line also names the contact details Kivra's payslips still lack.
+    """
     engine = create_db_engine(settings.database_url)
     try:
         with transaction(make_session_factory(engine)) as session:
             company = payroll_service.create_company(
-                session, name=name, orgnr=orgnr, city=city, email=email
+                session,
+                name=name,
+                orgnr=orgnr,
+                street_address=street_address,
+                postal_code=postal_code,
+                city=city,
+                email=email,
+                phone=phone,
             )
-            return 0, f"Företag {company.id} skapat: {company.name}."
+            line = f"Företag {company.id} skapat: {company.name}."
+            missing = contact_problems(company)
+            if missing:
+                names = ", ".join(FIELDS[field][0] for field in missing)
+                line += (
+                    f" Obs: lönebesked kan inte skickas till Kivra förrän {names} "
+                    "är ifyllt och giltigt (ändra företagets uppgifter)."
+                )
+            return 0, line
     except AppError as exc:
         return 1, exc.message_sv
     finally:

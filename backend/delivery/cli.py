@@ -25,6 +25,7 @@ from backend.agreements.tenant import prepare_send
 from backend.db.session import create_db_engine, make_session_factory
 from backend.delivery import planning, service
 from backend.delivery.models import OPEN_STATES, SendJob
+from backend.delivery.reach import UNREACHABLE, UNREACHABLE_SV
 from backend.delivery.runtime import run_worker, worker_kivra_client
 from backend.delivery.worker import DeliveryWorker
 from backend.errors import AppError
@@ -45,6 +46,7 @@ STATE_LABELS = {
     "held": "Väntar på lönedagen",
     "cancelled": "Avbrutna",
     "expired": "Lagringstiden slut",
+    "unreachable": "Nådde ingen (ingen nåbar kanal)",
 }
 
 
@@ -81,9 +83,12 @@ async def _send(
         raise click.ClickException(exc.message_sv) from exc
     routes = planning.plan_routes(prep, users)
     with factory() as session:
-        job, created = service.create_send_job(
-            session, prep, routes, mode="now" if now else "pay_date", user_id=None
-        )
+        try:
+            job, created = service.create_send_job(
+                session, prep, routes, mode="now" if now else "pay_date", user_id=None
+            )
+        except AppError as exc:
+            raise click.ClickException(exc.message_sv) from exc
         view = service.job_view(session, job)
     if not created:
         console.print(
@@ -145,6 +150,11 @@ def _summary(console: Console, view: SendJobView) -> None:
         if count:
             table.add_row(STATE_LABELS[state], str(count))
     console.print(table)
+    if view.counts.get(UNREACHABLE):
+        console.print(
+            f"[bold yellow]{view.counts[UNREACHABLE]} lönebesked nådde ingen.[/] "
+            f"{UNREACHABLE_SV} Se statussidan för vilka."
+        )
 
 
 def send_payslips_command(

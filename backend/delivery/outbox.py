@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,7 +29,9 @@ from backend.delivery.models import (
 from backend.delivery.routing import Route
 from backend.kivra.content import build_content_body, salaryslip_content
 from backend.kivra.errors import KivraValidationError
-from backend.payroll.models import PayslipDocument
+from backend.payroll.documents_salaryslip import build_salary_slip
+from backend.payroll.finalise import document_input_for
+from backend.payroll.models import Payslip, PayslipDocument
 
 # Long enough for a payslip to wait for someone who joins Kivra within a year
 # (Kivra's own payroll example uses 390 days).
@@ -59,6 +63,21 @@ def payslip_subject(period: str) -> str:
     return f"Lönebesked {period}"
 
 
+def current_salary_slip(
+    session: Session, payslip_id: int, document: PayslipDocument
+) -> dict[str, Any]:
+    """Build a payslip's structured salary slip from the current data.
+
+    The PDF stays as it was rendered at finalisation; the salary slip is
+    built again from the company and employee as they are now, with the
+    document's own timestamp, so corrected contact details reach the next
+    body built, and unchanged data gives exactly the stored salary slip.
+    """
+    payslip = session.get(Payslip, payslip_id)
+    assert payslip is not None  # the document's foreign key guarantees it
+    return build_salary_slip(document_input_for(session, payslip), document.rendered_at)
+
+
 def build_payslip_body(
     *,
     ssn: str,
@@ -66,8 +85,11 @@ def build_payslip_body(
     pay_date: date,
     document: PayslipDocument,
     retain: bool,
+    salaryslip: Mapping[str, Any] | None = None,
 ) -> bytes:
     """Encode the Kivra `salaryslip` content for one payslip, once.
+
+    `salaryslip` replaces the stored structured salary slip when given.
 
     Raises:
         KivraValidationError: when Kivra would refuse it (schema, > 1 MB).
@@ -79,7 +101,9 @@ def build_payslip_body(
         pdf=document.pdf,
         html=document.html,
         pdf_name=f"lonebesked-{period}.pdf",
-        salaryslip=json.loads(document.salary_slip),
+        salaryslip=json.loads(document.salary_slip)
+        if salaryslip is None
+        else salaryslip,
         retain=retain,
         retention_time=str(RETENTION_DAYS),  # type: ignore[arg-type]
     )
@@ -167,6 +191,7 @@ def _kivra_delivery(
             pay_date=pay_date,
             document=document,
             retain=item.route.retain_in_kivra,
+            salaryslip=current_salary_slip(session, item.payslip_id, document),
         )
     except KivraValidationError as exc:
         delivery.state = FAILED

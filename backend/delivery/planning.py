@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.agreements.gate import check_send, require_send
+from backend.delivery.employer import contact_message, contact_problems
 from backend.delivery.routing import (
     REASON_TEXTS,
     UNREACHABLE_TEXTS,
@@ -29,7 +30,7 @@ from backend.delivery.routing import (
 from backend.errors import ConflictError, NotFoundError
 from backend.logging import mask_personnummer
 from backend.payroll import repository as payroll
-from backend.payroll.models import Employee, PayrollRun, Payslip
+from backend.payroll.models import Company, Employee, PayrollRun, Payslip
 from shared_types.delivery import Forecast, ForecastEntry
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -69,6 +70,9 @@ class RunPreparation:
     company_retains: bool
     payslips: list[PayslipFacts]
     blocked: RunNotSendableError | None
+    # The employer's contact details cannot make a valid Kivra salary slip;
+    # it blocks the send only when some payslip would go to Kivra.
+    employer_blocked: RunNotSendableError | None = None
 
     def usermatch_candidates(self) -> list[str]:
         """The personnummer Kivra is asked about (never protected identities)."""
@@ -167,7 +171,27 @@ def prepare_run(
         company_retains=company.retain_in_kivra,
         payslips=payslips,
         blocked=blocked,
+        employer_blocked=_employer_blocked(company),
     )
+
+
+def _employer_blocked(company: Company) -> RunNotSendableError | None:
+    fields = contact_problems(company)
+    if not fields:
+        return None
+    sv, en = contact_message(fields)
+    return RunNotSendableError(sv, en, extra={"company_fields": fields})
+
+
+def send_blocked(
+    prep: RunPreparation, routes: list[tuple[PayslipFacts, Route]]
+) -> RunNotSendableError | None:
+    """Why this send may not start, if anything keeps it."""
+    if prep.blocked is not None:
+        return prep.blocked
+    if any(r.to_kivra or r.retain_in_kivra for _p, r in routes):
+        return prep.employer_blocked
+    return None
 
 
 async def match_kivra_users(prep: RunPreparation, usermatch: UserMatcher) -> set[str]:
@@ -222,14 +246,15 @@ def build_forecast(
             )
         )
     unreachable = sum(1 for e in entries if not e.reachable)
+    blocked = send_blocked(prep, routes)
     return Forecast(
         period=prep.period,
         pay_date=prep.pay_date,
         release_at=release_time(prep.pay_date),
         kivra_enabled=prep.kivra_enabled,
-        can_send=prep.blocked is None,
-        blocked_sv=prep.blocked.message_sv if prep.blocked else None,
-        blocked_en=prep.blocked.message_en if prep.blocked else None,
+        can_send=blocked is None,
+        blocked_sv=blocked.message_sv if blocked else None,
+        blocked_en=blocked.message_en if blocked else None,
         to_kivra=sum(1 for e in entries if e.channel == "kivra"),
         to_min_lon=sum(1 for e in entries if e.channel == "min_lon"),
         retained_in_kivra=sum(1 for e in entries if e.retained_in_kivra),

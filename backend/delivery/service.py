@@ -11,6 +11,7 @@ job.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import timedelta
 
@@ -31,17 +32,25 @@ from backend.delivery.models import (
     JOB_HELD,
     JOB_SENDING,
     PENDING,
+    PUBLISHED,
     RETRYING,
     Delivery,
 )
 from backend.delivery.models import SendJob as SendJobRow
-from backend.delivery.outbox import PlannedPayslip, build_payslip_body, write_deliveries
+from backend.delivery.outbox import (
+    PlannedPayslip,
+    build_payslip_body,
+    current_salary_slip,
+    write_deliveries,
+)
 from backend.delivery.planning import (
     PayslipFacts,
     RunPreparation,
     release_time,
     run_or_404,
+    send_blocked,
 )
+from backend.delivery.reach import UNREACHABLE, unreachable_delivery_ids
 from backend.delivery.routing import Route
 from backend.errors import ConflictError, NotFoundError
 from backend.kivra.errors import KivraValidationError
@@ -74,8 +83,9 @@ def create_send_job(
 
     Returns the job and whether this call created it.
     """
-    if prep.blocked is not None:
-        raise prep.blocked
+    blocked = send_blocked(prep, routes)
+    if blocked is not None:
+        raise blocked
     found = existing_job(session, prep.run_id)
     if found is not None:
         return found, False
@@ -192,10 +202,13 @@ def resend_failed(
 ) -> tuple[SendJobRow, int]:
     """Queue the run's failed Kivra deliveries again, with freshly built bodies.
 
-    A failed delivery never reached anyone (Kivra refused it, or every retry
-    failed), so its body may be rebuilt from the corrected data; the same
-    data gives the same bytes, so a delivery that did arrive unseen is still
-    recognised by Kivra's duplicate control.
+    A failed delivery that Kivra never accepted reached nobody, so its body
+    is rebuilt: the frozen PDF with a salary slip built from the current
+    company and employee data, so corrected details are sent; the new body
+    and its SHA-256 are stored. The same data gives the same bytes, so a
+    delivery that did arrive unseen is still recognised by Kivra's duplicate
+    control. An `uncertain` delivery (it may have arrived) is sent again
+    with its stored bytes, unchanged.
 
     Raises:
         NotFoundError: when the run or its send job does not exist.
@@ -217,24 +230,32 @@ def resend_failed(
     now = utcnow()
     requeued = 0
     for delivery in failed:
-        employee = session.get(Employee, delivery.employee_id)
-        document = payroll.get_document(session, delivery.payslip_id)
-        if employee is None or document is None:
-            continue
-        try:
-            body = build_payslip_body(
-                ssn=employee.personnummer,
-                period=run.period,
-                pay_date=run.pay_date,
-                document=document,
-                retain=delivery.retain,
-            )
-        except KivraValidationError as exc:
-            delivery.error_sv = exc.message_sv
-            delivery.error_en = exc.message_en
-            continue
+        if delivery.content_key is not None:
+            continue  # Kivra accepted it: nothing to send again.
+        body = delivery.body if delivery.error_code == "uncertain" else None
+        if body is None:
+            employee = session.get(Employee, delivery.employee_id)
+            document = payroll.get_document(session, delivery.payslip_id)
+            if employee is None or document is None:
+                continue
+            try:
+                body = build_payslip_body(
+                    ssn=employee.personnummer,
+                    period=run.period,
+                    pay_date=run.pay_date,
+                    document=document,
+                    retain=delivery.retain,
+                    salaryslip=current_salary_slip(
+                        session, delivery.payslip_id, document
+                    ),
+                )
+            except KivraValidationError as exc:
+                delivery.error_sv = exc.message_sv
+                delivery.error_en = exc.message_en
+                continue
         delivery.body = body
         delivery.body_size = len(body)
+        delivery.body_sha256 = hashlib.sha256(body).hexdigest()
         delivery.state = PENDING
         delivery.attempts = 0
         delivery.next_attempt_at = now
@@ -262,6 +283,10 @@ def job_view(session: Session, job: SendJobRow, *, created: bool = False) -> Sen
         .group_by(Delivery.state)
     ):
         counts[state] = count
+    # Published for someone who cannot open Min lön is not a delivery.
+    unreachable = len(unreachable_delivery_ids(session, Delivery.send_job_id == job.id))
+    counts[PUBLISHED] -= unreachable
+    counts[UNREACHABLE] = unreachable
     next_attempt = session.scalar(
         select(func.min(Delivery.next_attempt_at)).where(
             Delivery.send_job_id == job.id, Delivery.state == RETRYING

@@ -21,7 +21,11 @@ from decimal import Decimal
 from typing import Any
 
 from backend.payroll.documents_format import format_orgnr, to_cents
-from backend.payroll.documents_input import PayslipDocumentInput, PayslipLine
+from backend.payroll.documents_input import (
+    EmployerInfo,
+    PayslipDocumentInput,
+    PayslipLine,
+)
 
 CURRENCY = "SEK"
 COUNTRY = "Sverige"
@@ -50,7 +54,11 @@ def _phone(value: str) -> str:
 
 
 def _employer(inp: PayslipDocumentInput) -> dict[str, Any]:
-    employer = inp.employer
+    return employer_part(inp.employer)
+
+
+def employer_part(employer: EmployerInfo) -> dict[str, Any]:
+    """The salary slip's `employment/employer` object for one employer."""
     return {
         "legal_name": employer.name,
         # A sole trader without an organisation number has neither; the

@@ -1,0 +1,90 @@
+"""Whether the employer's contact details can make a valid Kivra salary slip.
+
+Kivra's salary slip schema requires the employer's address, e-mail address
+and a telephone number of a fixed pattern (digits, spaces and dashes, no
+parentheses). A company registered without them would have every Kivra
+payslip refused, so the forecast and the send check the company first and
+name what to correct, before anything is written or sent. The check builds
+the employer part exactly as the salary slip does and validates it against
+the same schema, with formats checked.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+import jsonschema
+
+from backend.kivra.content import SALARY_SLIP_SCHEMA
+from backend.payroll.documents import EmployerInfo
+from backend.payroll.documents_salaryslip import employer_part
+from backend.payroll.models import Company
+
+# Company field -> (Swedish, English) name, in the order they are listed.
+FIELDS: dict[str, tuple[str, str]] = {
+    "street_address": ("gatuadress", "street address"),
+    "postal_code": ("postnummer", "postal code"),
+    "city": ("ort", "city"),
+    "email": ("e-postadress", "e-mail address"),
+    "phone": ("telefonnummer", "telephone number"),
+}
+# Where each company field ends up in the employer part of the salary slip.
+_SCHEMA_FIELDS = {
+    "street_address": "street_address",
+    "postal_code": "postal_code",
+    "city": "city",
+    "email_address": "email",
+    "telephone_number": "phone",
+}
+
+
+@functools.cache
+def _employer_validator() -> jsonschema.Draft6Validator:
+    schema = json.loads(SALARY_SLIP_SCHEMA.read_text(encoding="utf-8"))
+    employer = schema["properties"]["employment"]["properties"]["employer"]
+    return jsonschema.Draft6Validator(
+        employer, format_checker=jsonschema.Draft6Validator.FORMAT_CHECKER
+    )
+
+
+def employer_info(company: Company) -> EmployerInfo:
+    """The company as the payslip documents describe the employer."""
+    return EmployerInfo(
+        name=company.name,
+        orgnr=company.orgnr or "",
+        street_address=company.street_address,
+        postal_code=company.postal_code,
+        city=company.city,
+        email=company.email,
+        phone=company.phone,
+    )
+
+
+def contact_problems(company: Company) -> list[str]:
+    """The company fields that keep its salary slips from Kivra, in `FIELDS` order."""
+    bad = {field for field in FIELDS if not getattr(company, field).strip()}
+    part: dict[str, Any] = employer_part(employer_info(company))
+    for error in _employer_validator().iter_errors(part):
+        for key in reversed(error.absolute_path):
+            if key in _SCHEMA_FIELDS:
+                bad.add(_SCHEMA_FIELDS[str(key)])
+                break
+    return [field for field in FIELDS if field in bad]
+
+
+def contact_message(fields: list[str]) -> tuple[str, str]:
+    """Say which contact details to correct, in Swedish and English."""
+    sv = ", ".join(FIELDS[field][0] for field in fields)
+    en = ", ".join(FIELDS[field][1] for field in fields)
+    return (
+        "Företagets kontaktuppgifter räcker inte för lönebesked i Kivra: "
+        f"{sv} saknas eller har fel format (telefonnummer med siffror, mellanslag "
+        "och bindestreck, t.ex. 08-123 456 78). Rätta företagets uppgifter och "
+        "skicka sedan; inget har skickats.",
+        "The company's contact details are not enough for payslips in Kivra: "
+        f"{en} missing or malformed (a telephone number of digits, spaces and "
+        "dashes, e.g. 08-123 456 78). Correct the company's details, then send; "
+        "nothing was sent.",
+    )

@@ -1,0 +1,78 @@
+"""Payslips that reached nobody: a Min lön copy the employee cannot open.
+
+The forecast flags an employee without a reachable channel (routing's
+`reachable`): not in Kivra, nothing retained, and no way into Min lön (not
+enrolled, or left the company). The send still publishes the Min lön copy,
+but "published" would hide that nobody can read it. Such a copy is shown as
+the outcome `unreachable` instead, in the job counts, on the status page and
+in the command line summary, with what to do about it.
+
+It is worked out from the employee's current facts, like the routing rule:
+once the employee is enrolled in Min lön the same copy counts as published.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from backend.delivery.models import (
+    CHANNEL_KIVRA,
+    CHANNEL_MIN_LON,
+    DELIVERED,
+    IN_FLIGHT,
+    PENDING,
+    PUBLISHED,
+    RETAINED,
+    RETRYING,
+    Delivery,
+    SendJob,
+)
+from backend.payroll.models import Employee, PayrollRun
+
+UNREACHABLE = "unreachable"
+
+UNREACHABLE_SV = (
+    "Ingen nåbar kanal: personen har varken Kivra eller Min lön och har inte fått "
+    "lönebeskedet. Lämna det på annat sätt, eller anslut personen till Min lön "
+    "om hon eller han fortfarande är anställd."
+)
+UNREACHABLE_EN = (
+    "No reachable channel: the person has neither Kivra nor Min lön and has not "
+    "received the payslip. Hand it over another way, or enrol the person in "
+    "Min lön if still employed."
+)
+
+# A Kivra row in one of these states reaches (or will reach) the employee.
+_KIVRA_REACHING = (DELIVERED, RETAINED, PENDING, IN_FLIGHT, RETRYING)
+
+
+def unreachable_delivery_ids(session: Session, *where: Any) -> set[int]:
+    """Ids of published Min lön rows, matching `where`, that nobody can read."""
+    kivra = aliased(Delivery)
+    has_left = and_(
+        Employee.employment_end.is_not(None),
+        Employee.employment_end < PayrollRun.pay_date,
+    )
+    query = (
+        select(Delivery.id)
+        .join(Employee, Employee.id == Delivery.employee_id)
+        .join(SendJob, SendJob.id == Delivery.send_job_id)
+        .join(PayrollRun, PayrollRun.id == SendJob.payroll_run_id)
+        .where(
+            Delivery.channel == CHANNEL_MIN_LON,
+            Delivery.state == PUBLISHED,
+            or_(Employee.min_lon_enrolled.is_(False), has_left),
+            not_(
+                exists().where(
+                    kivra.payslip_id == Delivery.payslip_id,
+                    kivra.channel == CHANNEL_KIVRA,
+                    kivra.state.in_(_KIVRA_REACHING),
+                )
+            ),
+            *where,
+        )
+    )
+    return set(session.scalars(query))
