@@ -16,6 +16,7 @@ from backend.cli import main
 from backend.db.migrate import upgrade
 from backend.db.session import create_db_engine, make_session_factory, transaction
 from backend.errors import AuthenticationError
+from backend.payroll.models import Company
 from backend.settings import load_settings
 from tests.payroll_fixtures import fake_orgnr
 
@@ -103,3 +104,30 @@ def test_auth_cli_refuses_unknown_company_and_short_password(database: str) -> N
     assert "minst 8 tecken" in short.output
     assert employee_without_number.exit_code == 1
     assert "höra till en anställd" in employee_without_number.output
+
+
+def test_auth_cli_company_gets_the_contact_details_kivra_needs(database: str) -> None:
+    """Without a phone the command says what Kivra lacks; with one, nothing."""
+    bare = _run("create-company", "--name", "Utan AB", "--orgnr", fake_orgnr())
+    full = _run(
+        "create-company", "--name", "Med AB", "--orgnr", fake_orgnr(),
+        "--street-address", "Sveavägen 10", "--postal-code", "111 57",
+        "--city", "Stockholm", "--email", "lon@med.example",
+        "--phone", "08-123 456 78",
+    )  # fmt: skip
+    assert bare.exit_code == 0, bare.output
+    assert "telefonnummer" in bare.output
+    assert full.exit_code == 0, full.output
+    assert "Obs" not in full.output
+    engine = create_db_engine(database)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            company = session.scalar(select(Company).where(Company.name == "Med AB"))
+            assert company is not None
+            assert (company.phone, company.street_address, company.postal_code) == (
+                "08-123 456 78",
+                "Sveavägen 10",
+                "111 57",
+            )
+    finally:
+        engine.dispose()
