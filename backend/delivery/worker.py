@@ -31,12 +31,14 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.agreements.gate import check_send
@@ -98,6 +100,13 @@ UNCERTAIN = (
 PROGRESS_EVERY = 100
 # How often retained deliveries are checked against Kivra's usermatch.
 RECHECK_INTERVAL = timedelta(hours=6)
+# Waits between tries of a lease write the database refused for the moment
+# (SQLite's "database is locked" while another writer, e.g. a large import,
+# holds the file): doubling from the first, at most the last.
+WRITE_RETRY_FIRST = 0.05
+WRITE_RETRY_MAX = 2.0
+# Keep trying for at least this long (and at least as long as a lease).
+WRITE_RETRY_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +178,15 @@ class DeliveryWorker:
         # `kivra_concurrency` lanes each claim a few deliveries at a time and
         # send them one by one, so that many are in flight without a slow
         # answer holding back a whole batch.
-        sent = sum(await asyncio.gather(*(self._lane() for _ in range(self._lanes))))
+        # Every lane finishes (records or releases what it claimed) before a
+        # failure ends the round, so no claim is left behind in flight.
+        results = await asyncio.gather(
+            *(self._lane() for _ in range(self._lanes)), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        sent = sum(r for r in results if isinstance(r, int))
         await asyncio.to_thread(self.finish_jobs)
         now = self._clock()
         if self._next_recheck is None or now >= self._next_recheck:
@@ -180,8 +197,15 @@ class DeliveryWorker:
     async def _lane(self) -> int:
         sent = 0
         while claims := await asyncio.to_thread(self.claim, LANE_CLAIM):
-            for claim in claims:
-                await self._send(claim)
+            for index, claim in enumerate(claims):
+                try:
+                    await self._send(claim)
+                except Exception:
+                    # The claims after this one never left the product: give
+                    # them back rather than let their leases run out (which,
+                    # without duplicate control, would fail them as uncertain).
+                    await asyncio.to_thread(self.release, claims[index + 1 :])
+                    raise
             sent += len(claims)
             self._attempts += len(claims)
             if (
@@ -357,6 +381,66 @@ class DeliveryWorker:
             claims.append(Claim(delivery_id, job_id, tenant_key, attempts, token))
         return True, claims
 
+    def release(self, claims: Sequence[Claim]) -> int:
+        """Give back claims that were never sent: due again, attempt not counted."""
+        if not claims:
+            return 0
+
+        def write() -> int:
+            with self._factory() as session, session.begin():
+                released: int = session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.id.in_([c.delivery_id for c in claims]),
+                        Delivery.lease_owner.in_({c.token for c in claims}),
+                        Delivery.state == IN_FLIGHT,
+                    )
+                    .values(
+                        state=case(
+                            (Delivery.error_code.is_(None), PENDING), else_=RETRYING
+                        ),
+                        lease_owner=None,
+                        lease_expires_at=None,
+                        attempts=Delivery.attempts - 1,
+                    )
+                    .execution_options(synchronize_session=False)
+                ).rowcount  # type: ignore[attr-defined]
+                return released
+
+        released = self._retry_write(write)
+        logger.info(
+            "delivery.claims_released", extra={"worker": self._owner, "count": released}
+        )
+        return released
+
+    def _retry_write(self, write: Callable[[], int]) -> int:
+        """Run a lease write, trying again while the database is busy.
+
+        An outcome that is not written leaves its delivery in flight until the
+        lease runs out, and then (without duplicate control) uncertain: keep
+        trying, with a growing wait. Each write is a compare-and-set on the
+        lease owner, so a late write never overwrites another worker's.
+        """
+        budget = max(self._lease.total_seconds(), WRITE_RETRY_SECONDS)
+        deadline = time.monotonic() + budget
+        delay = WRITE_RETRY_FIRST
+        while True:
+            try:
+                return write()
+            except OperationalError as exc:
+                if time.monotonic() + delay >= deadline:
+                    raise
+                logger.warning(
+                    "delivery.write_retry",
+                    extra={
+                        "worker": self._owner,
+                        "delay": delay,
+                        "error": type(exc.orig).__name__,
+                    },
+                )
+                time.sleep(delay)
+                delay = min(delay * 2, WRITE_RETRY_MAX)
+
     def load_body(self, delivery_id: int) -> bytes | None:
         with self._factory() as session:
             body: bytes | None = session.scalar(
@@ -402,17 +486,22 @@ class DeliveryWorker:
         if error is not None:
             values.update(error_code=error[0], error_sv=error[1], error_en=error[2])
             values["correlation_id"] = correlation_id
-        with self._factory() as session, session.begin():
-            changed = session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id == claim.delivery_id,
-                    Delivery.lease_owner == claim.token,
-                    Delivery.state == IN_FLIGHT,
-                )
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            ).rowcount  # type: ignore[attr-defined]
+
+        def write() -> int:
+            with self._factory() as session, session.begin():
+                written: int = session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.id == claim.delivery_id,
+                        Delivery.lease_owner == claim.token,
+                        Delivery.state == IN_FLIGHT,
+                    )
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                ).rowcount  # type: ignore[attr-defined]
+                return written
+
+        changed = self._retry_write(write)
         if not changed:
             logger.warning(
                 "delivery.lease_lost",
@@ -461,7 +550,11 @@ class DeliveryWorker:
     # --- sending ------------------------------------------------------------
 
     async def _send(self, claim: Claim) -> None:
-        body = await asyncio.to_thread(self.load_body, claim.delivery_id)
+        try:
+            body = await asyncio.to_thread(self.load_body, claim.delivery_id)
+        except Exception:
+            await asyncio.to_thread(self.release, [claim])
+            raise
         if body is None:
             await asyncio.to_thread(
                 self._record,
