@@ -48,6 +48,9 @@ class Forecast(ApiStruct, kw_only=True):
     can_send: bool
     blocked_sv: str | None = None
     blocked_en: str | None = None
+    # The company must approve the agreement first: sending answers 409
+    # `activation_required` with the offer (so the send button stays usable).
+    activation_required: bool = False
     to_kivra: int
     to_min_lon: int
     retained_in_kivra: int

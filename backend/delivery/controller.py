@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 
+import msgspec
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 from sqlalchemy.orm import Session
 
+from backend.agreements.gate import check_send
 from backend.agreements.tenant import prepare_send
 from backend.auth.guards import CurrentUserDep, require_employee, require_staff
 from backend.delivery import planning, service, views
@@ -84,7 +86,11 @@ class DeliveryController(Controller):
         async with kivra_client(settings) as kivra:
             prep = await _prepare(db_session, kivra, company_id, period, for_send=False)
             users = await _kivra_users(kivra, prep)
-        return planning.build_forecast(prep, planning.plan_routes(prep, users))
+        forecast = planning.build_forecast(prep, planning.plan_routes(prep, users))
+        gate = check_send(db_session, company_id)
+        return msgspec.structs.replace(
+            forecast, activation_required=gate.activation_required
+        )
 
     @post("/payroll-runs/{period:str}/send", status_code=HTTP_202_ACCEPTED)
     async def send_payslips(

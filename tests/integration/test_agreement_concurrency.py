@@ -15,7 +15,7 @@ import httpx
 
 from backend.agreements.terms import CURRENT
 from tests.agreement_fixtures import ActivationWorld
-from tests.payroll_fixtures import build_company, client_for
+from tests.payroll_fixtures import PERIOD, build_company, client_for
 
 
 def _approve_body(scopes: list[str]) -> dict[str, Any]:
@@ -116,3 +116,19 @@ def test_agreement_approval_with_slow_kivra_answers_soon_and_says_not_reached(
     assert [t["orgnrs"] for t in activation_world.kivra.operator.tenants()] == [
         [f"SE{company.orgnr}01"]
     ]
+
+
+def test_agreement_forecast_says_activation_is_required_until_approved(
+    activation_world: ActivationWorld,
+) -> None:
+    company = build_company(activation_world.api.session_factory)
+    base = f"/api/companies/{company.company_id}"
+    forecast_url = f"{base}/payroll-runs/{PERIOD}/forecast"
+    with client_for(activation_world.api, company.admin_email) as admin:
+        before = admin.get(forecast_url).json()
+        assert (before["activation_required"], before["can_send"]) == (True, True)
+        sent = admin.post(f"{base}/payroll-runs/{PERIOD}/send", json={"mode": "now"})
+        assert sent.json()["code"] == "activation_required"
+        admin.post(f"{base}/agreement/approve", json=_approve_body(["payslips"]))
+        after = admin.get(forecast_url).json()
+    assert after["activation_required"] is False
