@@ -44,6 +44,11 @@ OUTCOME_LABELS: dict[str, tuple[str, str]] = {
         "Kept by Kivra (not a Kivra user yet)",
     ),
     "published": ("Publicerade i Min lön", "Published in Min lön"),
+    # Published in Min lön for someone who cannot open it (no reachable channel).
+    "unreachable": (
+        "Nådde ingen (ingen nåbar kanal)",
+        "Reached nobody (no reachable channel)",
+    ),
     "failed": ("Misslyckades", "Failed"),
     "cancelled": ("Avbrutna", "Cancelled"),
     "expired": ("Förfallna", "Expired"),

@@ -163,3 +163,16 @@ def test_forecast_rows_label_channels() -> None:
         "Min lön",
         "Har inte Kivra",
     )
+
+
+def test_summary_lists_unreachable_apart_from_published() -> None:
+    """A Min lön copy nobody can open is its own line, not "published"."""
+    job = make_job(published=1, delivered=1)
+    job.counts["unreachable"] = 1
+    rows = send_logic.summary(job)
+    assert [(r.outcome, r.count) for r in rows] == [
+        ("delivered", 1),
+        ("published", 1),
+        ("unreachable", 1),
+    ]
+    assert rows[2].label_sv == "Nådde ingen (ingen nåbar kanal)"
