@@ -109,6 +109,7 @@ class DeliveryController(Controller):
             prep = await _prepare(db_session, kivra, company_id, period, for_send=True)
             found = service.existing_job(db_session, prep.run_id)
             if found is not None:
+                service.check_repeat(found, data.mode)
                 return service.job_view(db_session, found)
             # No transaction stays open while Kivra is asked.
             db_session.commit()
@@ -122,6 +123,8 @@ class DeliveryController(Controller):
             mode=data.mode,
             user_id=current_user.id,
         )
+        if not created:
+            service.check_repeat(job, data.mode)
         return service.job_view(db_session, job, created=created)
 
     @get("/send-jobs/{job_id:int}", sync_to_thread=True)

@@ -148,6 +148,32 @@ def create_send_job(
     return job, True
 
 
+class HeldForPayDateError(ConflictError):
+    """Send now asked for a run whose send already waits for the pay date."""
+
+    code = "held_for_pay_date"
+
+
+def check_repeat(job: SendJobRow, mode: SendMode) -> None:
+    """Refuse "send now" when the run's send is held for its pay date.
+
+    Any other repeat returns the existing job: a double click, or "on the
+    pay date" for a send already under way.
+
+    Raises:
+        HeldForPayDateError: with the job's id, so the UI can offer to
+            cancel it and send again.
+    """
+    if mode == "now" and job.mode == "pay_date" and job.state == JOB_HELD:
+        raise HeldForPayDateError(
+            "Lönekörningen väntar redan på att skickas på löneutbetalningsdagen. "
+            "Avbryt det utskicket och skicka igen för att skicka nu.",
+            "The payroll run is already waiting to be sent on the pay date. "
+            "Cancel that send and send again to send now.",
+            extra={"send_job_id": job.id},
+        )
+
+
 def get_job(session: Session, company_id: int, job_id: int) -> SendJobRow:
     """Return a send job of `company_id`.
 
@@ -182,6 +208,10 @@ def cancel_job(session: Session, company_id: int, job_id: int) -> SendJobRow:
     ).rowcount  # type: ignore[attr-defined]
     if not changed:
         session.rollback()
+        if get_job(session, company_id, job_id).state == JOB_CANCELLED:
+            raise ConflictError(
+                "Utskicket är redan avbrutet.", "The send is already cancelled."
+            )
         raise ConflictError(
             "Utskicket kan inte avbrytas: lönebeskeden har redan börjat skickas.",
             "The send cannot be cancelled: the payslips are already being sent.",

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 
 from backend.agreements.terms import CURRENT
+from backend.payroll.models import PayrollRun
 from tests.agreement_fixtures import ActivationWorld
 from tests.payroll_fixtures import PERIOD, build_company, client_for
 
@@ -132,3 +135,42 @@ def test_agreement_forecast_says_activation_is_required_until_approved(
         admin.post(f"{base}/agreement/approve", json=_approve_body(["payslips"]))
         after = admin.get(forecast_url).json()
     assert after["activation_required"] is False
+
+
+def test_delivery_send_now_on_a_run_held_for_the_pay_date_is_refused_clearly(
+    activation_world: ActivationWorld,
+) -> None:
+    """ "Send now" does not silently keep the pay-date hold; cancelling twice says so."""
+    company = build_company(activation_world.api.session_factory, is_new_customer=True)
+    with activation_world.api.session_factory() as session, session.begin():
+        session.execute(
+            update(PayrollRun)
+            .where(PayrollRun.id == company.run_id)
+            .values(pay_date=date(2099, 1, 25))
+        )
+    base = f"/api/companies/{company.company_id}"
+    send_url = f"{base}/payroll-runs/{PERIOD}/send"
+    with client_for(activation_world.api, company.clerk_email) as clerk:
+        held = clerk.post(send_url, json={"mode": "pay_date"})
+        assert held.status_code == 202, held.text
+        job_id = held.json()["id"]
+
+        now = clerk.post(send_url, json={"mode": "now"})
+        assert now.status_code == 409, now.text
+        problem = now.json()
+        assert problem["code"] == "held_for_pay_date"
+        assert problem["send_job_id"] == job_id
+        assert "löneutbetalningsdagen" in problem["detail"]
+        assert clerk.get(f"{base}/send-jobs/{job_id}").json()["state"] == "held"
+
+        repeat = clerk.post(send_url, json={"mode": "pay_date"})
+        assert (repeat.status_code, repeat.json()["id"]) == (202, job_id)
+
+        assert clerk.post(f"{base}/send-jobs/{job_id}/cancel").status_code == 200
+        twice = clerk.post(f"{base}/send-jobs/{job_id}/cancel")
+        assert twice.status_code == 409
+        assert twice.json()["detail"] == "Utskicket är redan avbrutet."
+
+        fresh = clerk.post(send_url, json={"mode": "now"})
+        assert fresh.status_code == 202, fresh.text
+        assert fresh.json()["id"] != job_id
