@@ -274,7 +274,48 @@ _ADVICE: dict[str, tuple[str, str]] = {
         "sedan på ”Skicka om misslyckade”.",
         "Invite the employee to Min lön or add an e-mail address, then press “Resend failed”.",
     ),
+    "connection": (
+        "Felet gäller anslutningen till Kivra, inte den anställda: den saknar "
+        "behörighet för avsändaren. Tryck på ”Skicka om misslyckade” om en stund; "
+        "kvarstår felet, kontakta supporten.",
+        "The fault is in the connection to Kivra, not with the employee: it lacks "
+        "permission for this sender. Press “Resend failed” in a while; if it still "
+        "fails, contact support.",
+    ),
+    "uncertain": (
+        "Fråga den anställda om lönebeskedet kom fram i Kivra, och tryck på "
+        "”Skicka om misslyckade” bara om det inte gjorde det.",
+        "Ask the employee whether the payslip arrived in Kivra, and press “Resend "
+        "failed” only if it did not.",
+    ),
+    "other": (
+        "Tryck på ”Skicka om misslyckade” om en stund; kvarstår felet, kontakta "
+        "supporten.",
+        "Press “Resend failed” in a while; if it still fails, contact support.",
+    ),
 }
+
+# Kivra's codes about the employee as a recipient; only these are fixed by
+# checking the personnummer.
+_RECIPIENT_CODES = frozenset({"40009", "40024", "40032"})
+# Kivra's codes about the connection itself: sign-in, credentials, scope.
+_CONNECTION_CODES = frozenset(
+    {"40003", "40015", "40100", "40103", "40104", "40300", "401", "403"}
+)
+
+
+def failure_advice(channel: str, error_code: str | None) -> tuple[str, str]:
+    """What the employer can do about a failure, by channel and Kivra's code."""
+    if channel == "min_lon":
+        return _ADVICE["min_lon"]
+    if error_code in _CONNECTION_CODES:
+        return _ADVICE["connection"]
+    if error_code == "uncertain":
+        return _ADVICE["uncertain"]
+    # No code: an old product's failure, whose cause is not known here.
+    if error_code is None or error_code in _RECIPIENT_CODES:
+        return _ADVICE["kivra"]
+    return _ADVICE["other"]
 
 
 def failures(page: StatusPage) -> list[FailureView]:
@@ -283,7 +324,7 @@ def failures(page: StatusPage) -> list[FailureView]:
 
 
 def _failure_view(failure: StatusFailure) -> FailureView:
-    advice_sv, advice_en = _ADVICE.get(failure.channel, _ADVICE["kivra"])
+    advice_sv, advice_en = failure_advice(failure.channel, failure.error_code)
     return FailureView(
         name=failure.employee_name,
         personnummer=failure.personnummer,
@@ -291,7 +332,7 @@ def _failure_view(failure: StatusFailure) -> FailureView:
         reason=failure.reason,
         advice_sv=advice_sv,
         advice_en=advice_en,
-        reason_en=reason_label(failure.reason)[1],
+        reason_en=failure.reason_en or reason_label(failure.reason)[1],
     )
 
 

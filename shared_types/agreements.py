@@ -145,6 +145,12 @@ class StatusFailure(ApiStruct):
     channel: str
     outcome: str
     reason: str
+    # The English reason where the product has one ("" otherwise).
+    reason_en: str = ""
+    # Kivra's code, or the product's (e.g. "uncertain"), of a failed send: it
+    # tells a fault with the employee from one with the connection to Kivra.
+    # None for the old web product's failures.
+    error_code: str | None = None
 
 
 class StatusPage(ApiStruct):

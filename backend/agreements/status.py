@@ -29,6 +29,7 @@ from backend.delivery.models import (
 )
 from backend.delivery.reach import (
     UNREACHABLE,
+    UNREACHABLE_EN,
     UNREACHABLE_SV,
     unreachable_delivery_ids,
 )
@@ -135,6 +136,10 @@ def status_page(
             channel=delivery.channel,
             outcome=state,
             reason=UNREACHABLE_SV if state == UNREACHABLE else _reason(delivery),
+            reason_en=UNREACHABLE_EN
+            if state == UNREACHABLE
+            else (delivery.error_en or ""),
+            error_code=None if state == UNREACHABLE else delivery.error_code,
         )
         if state == UNREACHABLE:
             # Nobody can read it: listed with the failures, with what to do.

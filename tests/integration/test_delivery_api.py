@@ -679,3 +679,28 @@ async def test_delivery_retention_that_runs_out_shows_as_expired(
         ("min_lon", "published"),
         ("kivra", "expired"),
     }
+
+
+async def test_delivery_forbidden_by_kivra_is_explained_as_the_connection(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    """A 403 that a new token does not cure is the connection's fault, not the employee's."""
+    company = _company(server, employees=1)
+    [ssn] = personnummer_of(server.session_factory, company.employee_ids)
+    emulator.operator.seed_recipient(ssn, "active")
+    base = f"/api/companies/{company.company_id}"
+    with client_for(server, company.clerk_email) as http:
+        http.post(f"{base}/payroll-runs/{company.period}/send", json={"mode": "now"})
+        emulator.operator.inject_fault(
+            "error", "/v2/tenant/*/content", status=403, count=10
+        )
+        await run_worker_rounds(server.settings, server.session_factory)
+        emulator.operator.clear_faults()
+    with client_for(server, company.admin_email) as admin:
+        page = admin.get(f"{base}/status", params={"month": company.period}).json()
+    [failure] = page["failures"]
+    assert failure["error_code"] == "40300"
+    assert "Anslutningen till Kivra saknar behörighet" in failure["reason"]
+    assert "connection to Kivra lacks permission" in failure["reason_en"]
+    assert "personnummer" not in failure["reason"]
+    assert emulator.operator.received(ssn) == []

@@ -185,6 +185,48 @@ def test_failed_rows_and_failures_carry_advice() -> None:
     assert "Skicka om misslyckade" in failure.advice_sv
 
 
+def _failure(code: str | None, channel: str = "kivra") -> StatusFailure:
+    return StatusFailure(
+        employee_name="Tolvan Tolvansson",
+        personnummer="19121212-****",
+        channel=channel,
+        outcome="failed",
+        reason="Anslutningen till Kivra saknar behörighet för den här avsändaren.",
+        reason_en="The connection to Kivra lacks permission for this sender.",
+        error_code=code,
+    )
+
+
+def test_failure_advice_for_the_connection_points_at_support() -> None:
+    """A 403 or an auth error is not fixed by the personnummer, nor sent to Min lön."""
+    page = make_page()
+    for code in ("40300", "40003", "40104", "40100"):
+        page.failures = [_failure(code)]
+        [failure] = status_logic.failures(page)
+        assert "personnummer" not in failure.advice_sv
+        assert "Min lön" not in failure.advice_sv
+        assert "anslutningen till Kivra" in failure.advice_sv
+        assert "kontakta supporten" in failure.advice_sv
+        assert "contact support" in failure.advice_en
+        assert "Min lön" not in failure.advice_en
+        assert failure.reason_en.startswith("The connection to Kivra")
+
+
+def test_failure_advice_follows_the_kind_of_failure() -> None:
+    def advice(code: str | None, channel: str = "kivra") -> str:
+        page = make_page()
+        page.failures = [_failure(code, channel)]
+        return status_logic.failures(page)[0].advice_sv
+
+    assert "personnummer" in advice("40032")
+    assert "personnummer" in advice(None)
+    assert "Fråga den anställda" in advice("uncertain")
+    other = advice("50000")
+    assert "personnummer" not in other
+    assert "kontakta supporten" in other
+    assert "Bjud in" in advice(None, "min_lon")
+
+
 def test_end_kivra_only_after_confirmation() -> None:
     assert status_logic.end_confirmed(EndPhase.CLOSED) == EndPhase.CLOSED
     asking = status_logic.confirm_end(EndPhase.CLOSED)
