@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+import msgspec
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.delivery.models import (
@@ -27,11 +28,16 @@ from backend.delivery.models import (
     SendJob,
 )
 from backend.delivery.routing import Route
-from backend.kivra.content import build_content_body, salaryslip_content
+from backend.kivra.content import (
+    MAX_CONTENT_BYTES,
+    build_content_body,
+    salaryslip_content,
+)
 from backend.kivra.errors import KivraValidationError
+from backend.kivra.models import UserContent
 from backend.payroll.documents_salaryslip import build_salary_slip
 from backend.payroll.finalise import document_input_for
-from backend.payroll.models import Payslip, PayslipDocument
+from backend.payroll.models import PayrollRun, Payslip, PayslipDocument
 
 # Long enough for a payslip to wait for someone who joins Kivra within a year
 # (Kivra's own payroll example uses 390 days).
@@ -39,13 +45,22 @@ RETENTION_DAYS = 390
 FLUSH_EVERY = 50
 
 TOO_LARGE_SV = (
-    "Lönebeskedet blir cirka {size} kB att skicka, men Kivra tar emot högst 1 MB "
-    "per lönebesked. Gör PDF-filen mindre (t.ex. färre bilder) och skicka om."
+    "Lönebeskedet är för stort för Kivra: {size} kB med PDF, webbversion och "
+    "lönedata, och Kivra tar emot högst 1 MB ({limit} kB). Det beror oftast på "
+    "väldigt många lönerader. Det skickas inte till Kivra; den anställda läser "
+    "det i Min lön. Slå ihop rader av samma löneart i lönekörningen om det ska "
+    "kunna gå till Kivra."
 )
 TOO_LARGE_EN = (
-    "The payslip is about {size} kB to send, but Kivra accepts at most 1 MB per "
-    "payslip. Make the PDF smaller and resend."
+    "The payslip is too large for Kivra: {size} kB with PDF, web version and "
+    "salary data, and Kivra accepts at most 1 MB ({limit} kB). This is usually "
+    "caused by very many pay lines. It is not sent to Kivra; the employee reads "
+    "it in Min lön. Merge lines of the same pay type in the payroll run for it "
+    "to go to Kivra."
 )
+# A body this close to Kivra's limit (estimated from the stored sizes) is
+# built in full to see whether it fits.
+NEAR_LIMIT = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +109,29 @@ def build_payslip_body(
     Raises:
         KivraValidationError: when Kivra would refuse it (schema, > 1 MB).
     """
-    content = salaryslip_content(
+    return build_content_body(
+        payslip_content(
+            ssn=ssn,
+            period=period,
+            pay_date=pay_date,
+            document=document,
+            retain=retain,
+            salaryslip=salaryslip,
+        )
+    )
+
+
+def payslip_content(
+    *,
+    ssn: str,
+    period: str,
+    pay_date: date,
+    document: PayslipDocument,
+    retain: bool,
+    salaryslip: Mapping[str, Any] | None = None,
+) -> UserContent:
+    """The Kivra `salaryslip` content for one payslip (see `build_payslip_body`)."""
+    return salaryslip_content(
         ssn=ssn,
         subject=payslip_subject(period),
         generated_at=pay_date,
@@ -107,7 +144,63 @@ def build_payslip_body(
         retain=retain,
         retention_time=str(RETENTION_DAYS),  # type: ignore[arg-type]
     )
-    return build_content_body(content)
+
+
+def too_large_message(body_size: int) -> tuple[str, str]:
+    """Why a payslip of `body_size` bytes cannot go to Kivra, in Swedish and English."""
+    size_kb = -(-body_size // 1000)
+    limit_kb = MAX_CONTENT_BYTES // 1000
+    return (
+        TOO_LARGE_SV.format(size=size_kb, limit=limit_kb),
+        TOO_LARGE_EN.format(size=size_kb, limit=limit_kb),
+    )
+
+
+def too_large_for_kivra(
+    session: Session, run_id: int, personnummer: Mapping[int, str]
+) -> dict[int, int]:
+    """Payslips of the run whose Kivra body would exceed Kivra's limit.
+
+    Returns the body size in bytes per payslip id. The stored sizes give an
+    estimate (base64 grows the PDF and HTML by a third); only payslips near
+    the limit are built in full, exactly as the send builds them.
+    """
+    run = session.get(PayrollRun, run_id)
+    assert run is not None
+    sizes = session.execute(
+        select(
+            PayslipDocument.payslip_id,
+            func.length(PayslipDocument.pdf),
+            func.length(PayslipDocument.html),
+            func.length(PayslipDocument.salary_slip),
+        )
+        .join(Payslip, Payslip.id == PayslipDocument.payslip_id)
+        .where(Payslip.payroll_run_id == run_id)
+    ).all()
+    near = [
+        payslip_id
+        for payslip_id, pdf, html, slip in sizes
+        if (pdf or 0) * 4 // 3 + (html or 0) * 4 // 3 + (slip or 0)
+        > MAX_CONTENT_BYTES * NEAR_LIMIT
+    ]
+    found: dict[int, int] = {}
+    for payslip_id in near:
+        document = session.get(PayslipDocument, payslip_id)
+        if document is None or payslip_id not in personnummer:
+            continue
+        content = payslip_content(
+            ssn=personnummer[payslip_id],
+            period=run.period,
+            pay_date=run.pay_date,
+            document=document,
+            retain=True,
+            salaryslip=current_salary_slip(session, payslip_id, document),
+        )
+        size = len(msgspec.json.encode(content, order="sorted"))
+        if size > MAX_CONTENT_BYTES:
+            found[payslip_id] = size
+        session.expunge(document)
+    return found
 
 
 def write_deliveries(
@@ -184,8 +277,9 @@ def _kivra_delivery(
         )
         delivery.error_en = "The payslip has no PDF; the payroll run is not finalised."
         return delivery
+    content: UserContent | None = None
     try:
-        body = build_payslip_body(
+        content = payslip_content(
             ssn=item.personnummer,
             period=period,
             pay_date=pay_date,
@@ -193,15 +287,17 @@ def _kivra_delivery(
             retain=item.route.retain_in_kivra,
             salaryslip=current_salary_slip(session, item.payslip_id, document),
         )
+        body = build_content_body(content)
     except KivraValidationError as exc:
         delivery.state = FAILED
         delivery.finished_at = now
-        if exc.field == "body":
+        if exc.field == "body" and content is not None:
             # Kivra would refuse it (413/41300); say why now, without sending.
-            size_kb = (len(document.pdf) * 4 // 3 + 1023) // 1024
+            # The size is the whole body: PDF, HTML and salary slip.
             delivery.error_code = "41300"
-            delivery.error_sv = TOO_LARGE_SV.format(size=size_kb)
-            delivery.error_en = TOO_LARGE_EN.format(size=size_kb)
+            delivery.error_sv, delivery.error_en = too_large_message(
+                len(msgspec.json.encode(content, order="sorted"))
+            )
         else:
             delivery.error_code = "invalid_content"
             delivery.error_sv = exc.message_sv

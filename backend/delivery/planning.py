@@ -9,8 +9,8 @@ exactly the routes the forecast shows.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from backend.agreements.gate import check_send, require_send
 from backend.delivery.employer import contact_message, contact_problems
+from backend.delivery.outbox import too_large_for_kivra, too_large_message
 from backend.delivery.routing import (
     REASON_TEXTS,
     UNREACHABLE_TEXTS,
@@ -40,6 +41,9 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 RELEASE_TIME = time(6, 0)
 
 UserMatcher = Callable[[str, Sequence[str]], Awaitable[set[str]]]
+# The forecast's reason for a Kivra user's payslip that Kivra would refuse
+# as too large (Kivra's error 41300).
+TOO_LARGE_REASON = "too_large_for_kivra"
 
 
 class RunNotSendableError(ConflictError):
@@ -73,6 +77,9 @@ class RunPreparation:
     # The employer's contact details cannot make a valid Kivra salary slip;
     # it blocks the send only when some payslip would go to Kivra.
     employer_blocked: RunNotSendableError | None = None
+    # Payslips whose Kivra body would exceed Kivra's limit, with its size in
+    # bytes: they cannot go to Kivra and are read in Min lön.
+    too_large: Mapping[int, int] = field(default_factory=dict)
 
     def usermatch_candidates(self) -> list[str]:
         """The personnummer Kivra is asked about (never protected identities)."""
@@ -172,6 +179,9 @@ def prepare_run(
         payslips=payslips,
         blocked=blocked,
         employer_blocked=_employer_blocked(company),
+        too_large=too_large_for_kivra(
+            session, run.id, {p.payslip_id: p.personnummer for p in payslips}
+        ),
     )
 
 
@@ -228,7 +238,18 @@ def build_forecast(
     entries = []
     for p, r in routes:
         reason_sv, reason_en = REASON_TEXTS[r.reason]
-        if not r.reachable:
+        reason, channel, reachable = r.reason.value, r.channel, r.reachable
+        size = prep.too_large.get(p.payslip_id)
+        if r.to_kivra and size is not None:
+            # Kivra would refuse the body: the send fails it for Kivra and the
+            # employee reads the payslip in Min lön, when they can.
+            reason, channel = TOO_LARGE_REASON, "min_lon"
+            reason_sv, reason_en = too_large_message(size)
+            reachable = p.facts.min_lon_enrolled and not (
+                p.facts.employment_end is not None
+                and p.facts.employment_end < prep.pay_date
+            )
+        if not reachable:
             reason_sv = f"{reason_sv} {UNREACHABLE_TEXTS[0]}"
             reason_en = f"{reason_en} {UNREACHABLE_TEXTS[1]}"
         entries.append(
@@ -237,12 +258,12 @@ def build_forecast(
                 payslip_id=p.payslip_id,
                 name=p.name,
                 personnummer=mask_personnummer(p.personnummer),
-                channel="kivra" if r.to_kivra else "min_lon",
+                channel=channel,
                 retained_in_kivra=r.retain_in_kivra,
-                reason=r.reason.value,
+                reason=reason,
                 reason_sv=reason_sv,
                 reason_en=reason_en,
-                reachable=r.reachable,
+                reachable=reachable,
             )
         )
     unreachable = sum(1 for e in entries if not e.reachable)
@@ -259,6 +280,7 @@ def build_forecast(
         to_min_lon=sum(1 for e in entries if e.channel == "min_lon"),
         retained_in_kivra=sum(1 for e in entries if e.retained_in_kivra),
         unreachable=unreachable,
-        flagged=unreachable > 0,
+        # Also flagged when a payslip meant for Kivra is too large for it.
+        flagged=unreachable > 0 or any(e.reason == TOO_LARGE_REASON for e in entries),
         entries=entries,
     )
