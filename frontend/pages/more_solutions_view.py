@@ -12,6 +12,7 @@ from frontend.pages.more_solutions import MoreSolutionsState as S
 _STATE_BADGES = {
     "not_active": ("Inte aktivt", "Not active", "gray"),
     "waiting_for_kivra": ("Väntar på Kivra", "Waiting for Kivra", "amber"),
+    "kivra_unreachable": ("Kivra nås inte än", "Kivra not reached yet", "amber"),
     "active": ("Aktivt", "Active", "green"),
     "ended": ("Avslutat", "Ended", "red"),
 }

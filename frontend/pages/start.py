@@ -93,6 +93,10 @@ def _run_row(run: rx.Var[RunRow]) -> rx.Component:
 _CARD_TEXT = {
     "not_active": ("Kivra är inte aktiverat.", "Kivra is not activated."),
     "waiting_for_kivra": ("Väntar på Kivra.", "Waiting for Kivra."),
+    "kivra_unreachable": (
+        "Kivra kunde inte nås än; vi försöker igen.",
+        "Kivra could not be reached yet; we try again.",
+    ),
     "active": ("Kivra är aktivt.", "Kivra is active."),
     "ended": ("Kivra är avslutat.", "Kivra has ended."),
 }

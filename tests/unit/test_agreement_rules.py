@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import get_args
 
 import msgspec
 import pytest
@@ -13,6 +14,9 @@ from backend.agreements.models import KivraActivation
 from backend.agreements.service import card_state
 from backend.agreements.status import previous_month
 from backend.legacy.export_format import decode_export
+from frontend.pages.more_solutions_view import _STATE_BADGES
+from frontend.pages.start import _CARD_TEXT
+from shared_types.agreements import CardState
 
 
 @pytest.mark.parametrize(
@@ -149,3 +153,9 @@ def test_agreement_vla_export_decodes() -> None:
 def test_agreement_vla_export_refuses_wrong_files(changes: dict[str, object]) -> None:
     with pytest.raises(msgspec.ValidationError):
         decode_export(_export(**changes))
+
+
+def test_agreement_every_card_state_has_a_label_in_the_ui() -> None:
+    """A card state the UI has no label for shows as a bare dash."""
+    states = set(get_args(CardState))
+    assert states == set(_STATE_BADGES) == set(_CARD_TEXT)
