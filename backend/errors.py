@@ -19,7 +19,11 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import (
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
+from sqlalchemy.exc import OperationalError
 
 logger = logging.getLogger(__name__)
 
@@ -190,9 +194,32 @@ def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) ->
     )
 
 
+def database_error_handler(request: Request[Any, Any, Any], exc: OperationalError) -> Response[Any]:
+    """A database busy with another writer answers 503: nothing was saved, try again.
+
+    SQLite has one writer at a time; a large import elsewhere can hold the
+    lock longer than a request waits. Other database errors are unexpected.
+    """
+    reason = str(exc.orig).lower()
+    if "locked" not in reason and "busy" not in reason:
+        return unexpected_error_handler(request, exc)
+    logger.warning("database_busy", extra={"path": request.url.path})
+    message = (
+        "The database is busy with other work right now. Nothing was saved; try again in a minute."
+        if request_language(request) == "en"
+        else "Databasen är upptagen med annat just nu. Inget sparades; försök igen om en minut."
+    )
+    response = problem_response(
+        request, status=HTTP_503_SERVICE_UNAVAILABLE, code="database_busy", title=message, detail=message
+    )
+    response.headers["Retry-After"] = "60"
+    return response
+
+
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     AppError: app_error_handler,
     HTTPException: http_exception_handler,
+    OperationalError: database_error_handler,
     Exception: unexpected_error_handler,
 }
 

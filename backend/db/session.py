@@ -45,12 +45,17 @@ def create_db_engine(
     """Create an engine for `url`, creating the SQLite file's folder if needed.
 
     SQL parameters are kept out of error messages and logs
-    (`hide_parameters`): they hold personnummer, names and tokens.
+    (`hide_parameters`): they hold personnummer, names and tokens. A SQLite
+    URL may set how long a writer waits for the lock, in seconds, with the
+    driver's own `?timeout=` option.
     """
     url = normalise_url(url)
     parsed = make_url(url)
     kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
+        timeout = parsed.query.get("timeout")
+        if isinstance(timeout, str):
+            busy_timeout_ms = int(float(timeout) * 1000)
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
