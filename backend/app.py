@@ -13,7 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.auth.guards import provide_current_user
+from backend.auth.guards import authenticate_request, provide_current_user
 from backend.db.session import create_db_engine, make_session_factory
 from backend.deps import DbSession
 from backend.errors import EXCEPTION_HANDLERS
@@ -77,7 +77,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def dispose_engine() -> None:
         engine.dispose()
 
-    api = Router(path="/api", route_handlers=_feature_routers())
+    # The guard signs the user in before any body or query is read.
+    api = Router(
+        path="/api", route_handlers=_feature_routers(), guards=[authenticate_request]
+    )
     from backend.delivery.runtime import embedded_worker_hooks
 
     start_worker, stop_worker = embedded_worker_hooks(settings, factory)
@@ -88,7 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "db_session": Provide(provide_db_session),
             "settings": Provide(provide_settings, sync_to_thread=False),
             # 401 unless the request carries a live bearer token.
-            "current_user": Provide(provide_current_user, sync_to_thread=True),
+            "current_user": Provide(provide_current_user, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(

@@ -1,29 +1,36 @@
 """The `current_user` dependency and the checks every handler makes with it.
 
-The app provides `current_user` to every handler that names it
-(`current_user: CurrentUserDep`); it answers 401 when the bearer token is
-missing, unknown or expired. Handlers under `/api/companies/{company_id}/`
-then call one of the `require_*` checks: another company's id answers 404,
-as if the company did not exist, so ids of other customers are not revealed;
-a user of the right company without the role answers 403. Employees (role
-`employee`) are refused every company route and reach only `/api/me/...`.
+`authenticate_request`, the guard of the `/api` router, resolves the bearer
+token of every handler that names `current_user` (`current_user:
+CurrentUserDep`) before Litestar reads the request's body or query, so a
+missing or expired token answers 401 and a user of the wrong company or role
+404/403 whatever the request carries. The `current_user` dependency then
+hands the handler the user the guard found. Handlers under
+`/api/companies/{company_id}/` still call one of the `require_*` checks:
+another company's id answers 404, as if the company did not exist, so ids of
+other customers are not revealed; a user of the right company without the
+role answers 403. Employees (role `employee`) are refused every company route
+and reach only `/api/me/...`.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, TypeAlias
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
+from litestar.handlers import BaseRouteHandler
+from sqlalchemy.orm import Session, sessionmaker
 
 from backend.auth.service import CurrentUser, authenticate
-from backend.deps import DbSession
 from backend.errors import AuthenticationError, ForbiddenError, NotFoundError
 
 CurrentUserDep: TypeAlias = NamedDependency[CurrentUser]
 
 
-def bearer_token(request: Request[Any, Any, Any]) -> str | None:
+def bearer_token(request: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     """Return the token of an `Authorization: Bearer <token>` header."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -32,14 +39,43 @@ def bearer_token(request: Request[Any, Any, Any]) -> str | None:
     return token.strip()
 
 
-def provide_current_user(
-    request: Request[Any, Any, Any], db_session: DbSession
-) -> CurrentUser:
-    """Resolve the request's bearer token to its user, or answer 401."""
-    token = bearer_token(request)
+def _sign_in_required() -> AuthenticationError:
+    return AuthenticationError("Du behöver logga in.", "You need to sign in.")
+
+
+def _authenticate_with(factory: sessionmaker[Session], token: str) -> CurrentUser:
+    with factory() as session:
+        return authenticate(session, token)
+
+
+async def authenticate_request(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """Resolve the bearer token before the body is read, for handlers that need a user.
+
+    On a company route, another company's id answers 404 and an employee 403
+    here too, so a malformed body never tells an outsider more than that.
+    """
+    if "current_user" not in handler.parsed_fn_signature.parameters:
+        return
+    token = bearer_token(connection)
     if token is None:
-        raise AuthenticationError("Du behöver logga in.", "You need to sign in.")
-    return authenticate(db_session, token)
+        raise _sign_in_required()
+    factory: sessionmaker[Session] = connection.app.state.session_factory
+    user = await asyncio.to_thread(_authenticate_with, factory, token)
+    connection.state.current_user = user
+    company_id = connection.path_params.get("company_id")
+    if company_id is not None:
+        require_staff(user, int(company_id))
+
+
+def provide_current_user(request: Request[Any, Any, Any]) -> CurrentUser:
+    """Return the user `authenticate_request` found for this request."""
+    user: CurrentUser | None = request.state.get("current_user")
+    if user is None:
+        # Only a route outside the guarded `/api` router could get here.
+        raise _sign_in_required()
+    return user
 
 
 def company_not_found() -> NotFoundError:
