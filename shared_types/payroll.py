@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -16,6 +16,18 @@ from shared_types.base import ApiStruct, Page
 
 IdKind = Literal["personnummer", "samordningsnummer"]
 RunState = Literal["draft", "final"]
+
+# The lengths of the database columns, so that a too long value answers 400
+# rather than failing in the database.
+PersonName = Annotated[str, msgspec.Meta(max_length=100)]
+Email = Annotated[str, msgspec.Meta(max_length=254)]
+CompanyName = Annotated[str, msgspec.Meta(max_length=200)]
+StreetAddress = Annotated[str, msgspec.Meta(max_length=200)]
+PostalCode = Annotated[str, msgspec.Meta(max_length=10)]
+City = Annotated[str, msgspec.Meta(max_length=100)]
+Phone = Annotated[str, msgspec.Meta(max_length=40)]
+# Any common written form fits in 20 characters; the service checks the rest.
+PersonnummerInput = Annotated[str, msgspec.Meta(max_length=20)]
 
 
 class Company(ApiStruct):
@@ -36,12 +48,12 @@ class Company(ApiStruct):
 class CompanyUpdate(ApiStruct):
     """Fields an admin may change; a field left out keeps its value."""
 
-    name: str | msgspec.UnsetType = msgspec.UNSET
-    street_address: str | msgspec.UnsetType = msgspec.UNSET
-    postal_code: str | msgspec.UnsetType = msgspec.UNSET
-    city: str | msgspec.UnsetType = msgspec.UNSET
-    email: str | msgspec.UnsetType = msgspec.UNSET
-    phone: str | msgspec.UnsetType = msgspec.UNSET
+    name: CompanyName | msgspec.UnsetType = msgspec.UNSET
+    street_address: StreetAddress | msgspec.UnsetType = msgspec.UNSET
+    postal_code: PostalCode | msgspec.UnsetType = msgspec.UNSET
+    city: City | msgspec.UnsetType = msgspec.UNSET
+    email: Email | msgspec.UnsetType = msgspec.UNSET
+    phone: Phone | msgspec.UnsetType = msgspec.UNSET
     retain_in_kivra: bool | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -65,11 +77,11 @@ class Employee(ApiStruct):
 
 class EmployeeCreate(ApiStruct):
     # Any common form: 19121212-1212, 191212121212, 121212-1212.
-    personnummer: str
-    first_name: str
-    last_name: str
+    personnummer: PersonnummerInput
+    first_name: PersonName
+    last_name: PersonName
     employment_start: date
-    email: str | None = None
+    email: Email | None = None
     employment_end: date | None = None
     min_lon_enrolled: bool = False
     protected_identity: bool = False
@@ -78,9 +90,9 @@ class EmployeeCreate(ApiStruct):
 class EmployeeUpdate(ApiStruct):
     """A partial change; a field left out keeps its value, null clears it."""
 
-    first_name: str | msgspec.UnsetType = msgspec.UNSET
-    last_name: str | msgspec.UnsetType = msgspec.UNSET
-    email: str | msgspec.UnsetType | None = msgspec.UNSET
+    first_name: PersonName | msgspec.UnsetType = msgspec.UNSET
+    last_name: PersonName | msgspec.UnsetType = msgspec.UNSET
+    email: Email | msgspec.UnsetType | None = msgspec.UNSET
     employment_start: date | msgspec.UnsetType = msgspec.UNSET
     employment_end: date | msgspec.UnsetType | None = msgspec.UNSET
     min_lon_enrolled: bool | msgspec.UnsetType = msgspec.UNSET

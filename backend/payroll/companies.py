@@ -66,6 +66,15 @@ def create_company(
                 "Ett företag med det organisationsnumret finns redan.",
                 "A company with that organisation number already exists.",
             )
+    _check_lengths(
+        Company,
+        name=name,
+        street_address=street_address,
+        postal_code=postal_code,
+        city=city,
+        email=email,
+        phone=phone,
+    )
     company = Company(
         name=_required_text(name, "name", "Namn", "Name"),
         orgnr=orgnr,
@@ -178,6 +187,18 @@ def _set_fields(data: msgspec.Struct) -> dict[str, Any]:
         for field in data.__struct_fields__
         if (value := getattr(data, field)) is not msgspec.UNSET
     }
+
+
+def _check_lengths(model: type[Company | Employee], **values: str | None) -> None:
+    """Refuse a text longer than its column, which PostgreSQL would not store."""
+    for field, value in values.items():
+        length = getattr(model.__table__.c[field].type, "length", None)
+        if value is not None and length is not None and len(value) > length:
+            raise InvalidInputError(
+                f"Fältet {field} är för långt (högst {length} tecken).",
+                f"The field {field} is too long (at most {length} characters).",
+                details=[{"field": field, "code": "too_long"}],
+            )
 
 
 def _required_text(value: str, field: str, sv: str, en: str) -> str:

@@ -42,6 +42,7 @@ from backend.payroll.imports_values import (
     FieldProblem,
     check_email,
     check_line_sign,
+    check_name,
     check_personnummer,
     decode_text,
     parse_amount,
@@ -240,8 +241,12 @@ def parse_csv_employees(
         last_name = table.value(row, "efternamn")
         if not first_name:
             check.fail("fornamn", "Förnamn saknas.", "The first name is missing.")
+        else:
+            check("fornamn", check_name, first_name)
         if not last_name:
             check.fail("efternamn", "Efternamn saknas.", "The last name is missing.")
+        else:
+            check("efternamn", check_name, last_name)
         start = check(
             "anstallningsdatum", parse_date, table.value(row, "anstallningsdatum")
         )

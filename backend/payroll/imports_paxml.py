@@ -44,6 +44,7 @@ from backend.payroll.imports_records import (
 from backend.payroll.imports_values import (
     FieldProblem,
     check_email,
+    check_name,
     check_personnummer,
     parse_date,
     parse_flag,
@@ -239,6 +240,8 @@ def _read_person(
     ):
         if not value:
             issues.append(ref.issue(field, sv, en))
+        else:
+            check(field, check_name, value)
     start = check("anstdatum", parse_date, _text(person, "employment_start"))
     if start is None and not any(i.field == "anstdatum" for i in issues):
         issues.append(

@@ -103,6 +103,20 @@ _FALSE = frozenset({"nej", "n", "no", "false", "0", ""})
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The lengths of the register's columns (employees.first_name, .email).
+MAX_NAME_LENGTH = 100
+MAX_EMAIL_LENGTH = 254
+
+
+def check_name(raw: str) -> str:
+    """Return a first or last name that fits the register (at most 100 characters)."""
+    text = raw.strip()
+    if len(text) > MAX_NAME_LENGTH:
+        raise FieldProblem(
+            f"Namnet är för långt (högst {MAX_NAME_LENGTH} tecken).",
+            f"The name is too long (at most {MAX_NAME_LENGTH} characters).",
+        )
+    return text
 
 
 def check_email(raw: str) -> str | None:
@@ -110,6 +124,11 @@ def check_email(raw: str) -> str | None:
     text = raw.strip()
     if not text:
         return None
+    if len(text) > MAX_EMAIL_LENGTH:
+        raise FieldProblem(
+            f"E-postadressen är för lång (högst {MAX_EMAIL_LENGTH} tecken).",
+            f"The e-mail address is too long (at most {MAX_EMAIL_LENGTH} characters).",
+        )
     if not _EMAIL.match(text):
         raise FieldProblem(
             f"E-postadressen ”{text}” är ogiltig.",
