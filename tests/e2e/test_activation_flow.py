@@ -21,16 +21,24 @@ pytestmark = pytest.mark.e2e
 COMPANY_ORGNR = "5599000337"
 
 
-@pytest.mark.parametrize("variant", ["product", "product_with_redis"])
+@pytest.mark.parametrize(
+    ("variant", "user"),
+    [
+        ("product", "admin@gamlakunden.example"),
+        ("product_with_redis", "lon@gamlakunden.example"),
+    ],
+)
 def test_activation_flow_send_offer_agreement_progress_summary(
-    page: Page, request: pytest.FixtureRequest, variant: str
+    page: Page, request: pytest.FixtureRequest, variant: str, user: str
 ) -> None:
     """Send -> offer -> agreement -> approve -> progress -> summary; Kivra got its users' payslips.
 
-    The Redis variant runs the UI with several workers and its state in Redis.
+    An admin runs it on the plain product and a payroll clerk, who may approve
+    payslips only, on the Redis variant (the UI with several workers and its
+    state in Redis). Either way only payslips are approved from the run.
     """
     product: Product = request.getfixturevalue(variant)
-    sign_in(page, product, "admin@gamlakunden.example")
+    sign_in(page, product, user)
     page.get_by_role("link", name="2026-", exact=False).first.click()
     expect(page.locator("#forecast-table")).to_be_visible()
     page.get_by_role("button", name="Skicka lönebesked").click()
@@ -62,6 +70,9 @@ def test_activation_flow_send_offer_agreement_progress_summary(
         "href", re.compile(r"/kivra/status\?month=")
     )
     screenshot(page, f"activation-summary-{variant}")
+    with api_as(product, user) as api:
+        agreement = api.client.get(api.company_path("/agreement")).json()
+    assert agreement["scopes"] == ["payslips"]
 
     with emulator(product) as operator:
         tenants = [

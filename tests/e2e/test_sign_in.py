@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Product, screenshot, sign_in
+from tests.e2e.conftest import DEMO_DATA, Product, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +44,7 @@ def test_sign_in_admin_sees_start_page(page: Page, product: Product) -> None:
 
 
 def test_start_page_readable_at_360_px(page: Page, product: Product) -> None:
-    """On a narrow phone the start page stays readable, without sideways scrolling."""
+    """On a narrow phone the start and status pages stay readable, without sideways scrolling."""
     page.set_viewport_size({"width": 360, "height": 780})
     sign_in(page, product, "lon@demobolaget.example")
     expect(page.locator("#company-name")).to_be_visible()
@@ -51,6 +53,26 @@ def test_start_page_readable_at_360_px(page: Page, product: Product) -> None:
     )
     assert overflow <= 1
     screenshot(page, "start-page-360px")
+
+    # The status page too, for a month with rows (Flyttbolaget's history from
+    # the old web product): the outcome filter fits and the table scrolls
+    # inside its box.
+    moved = json.loads((DEMO_DATA / "flyttbolaget-vla.json").read_text("utf-8"))
+    month = max(d["period"] for d in moved["deliveries"])
+    page.get_by_role("button", name="Logga ut").click()
+    sign_in(page, product, "lon@flyttbolaget.example")
+    page.goto(f"{product.ui_url}/kivra/status?month={month}")
+    expect(page.locator("#status-rows tbody tr").first).to_be_visible()
+    # The old web product's Min lön rows are not called deliveries to Kivra.
+    expect(page.locator("#status-rows")).to_contain_text("Levererade till Min lön")
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - window.innerWidth"
+    )
+    assert overflow <= 1
+    select = page.locator("#outcome-filter").bounding_box()
+    assert select is not None
+    assert select["x"] + select["width"] <= 360
+    screenshot(page, "status-page-360px")
 
 
 def test_language_switch_after_sign_in_changes_pages(
