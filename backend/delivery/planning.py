@@ -32,6 +32,7 @@ from backend.errors import ConflictError, NotFoundError
 from backend.logging import mask_personnummer
 from backend.payroll import repository as payroll
 from backend.payroll.models import Company, Employee, PayrollRun, Payslip
+from backend.payroll.service import parse_period
 from shared_types.delivery import Forecast, ForecastEntry
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -98,6 +99,8 @@ def release_time(pay_date: date) -> datetime:
 
 
 def run_or_404(session: Session, company_id: int, period: str) -> PayrollRun:
+    # A malformed period (or a year such as 0000) is the caller's error: 422.
+    parse_period(period)
     run = payroll.get_run(session, company_id, period)
     if run is None:
         raise NotFoundError(

@@ -80,6 +80,12 @@ def test_periods_and_pay_dates_out_of_range_answer_422(
                 client, cid, "period=2026-10&pay_date=2027-01-15", "l.csv", PAYROLL_CSV
             ),
             "run": client.get(f"/api/companies/{cid}/payroll-runs/0000-01"),
+            "forecast": client.get(
+                f"/api/companies/{cid}/payroll-runs/0000-01/forecast"
+            ),
+            "send": client.post(
+                f"/api/companies/{cid}/payroll-runs/2026-13/send", json={"mode": "now"}
+            ),
             "button": client.get(f"/api/companies/{cid}/kivra/button?period=2026-13"),
             "status": client.get(f"/api/companies/{cid}/status?month=0000-01"),
         }
