@@ -92,16 +92,37 @@ class UpstreamError(AppError):
     code = "kivra_unavailable"
 
 
+def preferred_language(header: str) -> str:
+    """Pick "sv" or "en" from an Accept-Language header by its q-values.
+
+    The highest q wins, the earlier tag on a tie; a tag with q=0 is refused;
+    Swedish when neither language is acceptable.
+    """
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate(header.split(",")):
+        tag, *params = (piece.strip().lower() for piece in part.split(";"))
+        language = "sv" if tag.startswith("sv") else "en" if tag.startswith("en") else None
+        if language is None:
+            continue
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if not 0 < quality <= 1:
+            continue
+        candidate = (quality, -position, language)
+        if best is None or candidate > best:
+            best = candidate
+    return best[2] if best else "sv"
+
+
 def request_language(request: Request[Any, Any, Any]) -> str:
     """Pick "en" when the request prefers English, otherwise Swedish."""
-    header = request.headers.get("accept-language", "")
-    for part in header.split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith("sv"):
-            return "sv"
-        if tag.startswith("en"):
-            return "en"
-    return "sv"
+    return preferred_language(request.headers.get("accept-language", ""))
 
 
 def problem_response(
@@ -235,5 +256,6 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "UpstreamError",
+    "preferred_language",
     "request_language",
 ]
