@@ -168,15 +168,18 @@ def refresh_kivra_access(cli: CliContext) -> None:
     import asyncio
 
     from backend.agreements.tenant import refresh_pending_access
-    from backend.db.session import create_db_engine, make_session_factory, transaction
+    from backend.db.session import create_db_engine, make_session_factory
     from backend.kivra_factory import kivra_client
 
     async def refresh() -> int:
         engine = create_db_engine(cli.settings.database_url)
         try:
-            with transaction(make_session_factory(engine)) as session:
+            # Each company's outcome is committed as soon as it is known.
+            with make_session_factory(engine)() as session:
                 async with kivra_client(cli.settings) as kivra:
-                    return await refresh_pending_access(session, kivra)
+                    changed = await refresh_pending_access(session, kivra)
+                session.commit()
+                return changed
         finally:
             engine.dispose()
 

@@ -105,13 +105,16 @@ async def ensure_tenant(
     A Kivra failure other than 40915 leaves the tenant "none" so that the next
     read or worker round tries again; the approval itself stands. Calls for
     the same company wait for each other and start from the stored state, so
-    concurrent requests create the tenant (and record it) once.
+    concurrent requests create the tenant (and record it) once. The session
+    is committed before the next call may start: no database lock is held
+    across another request's wait for Kivra.
     """
     async with _tenant_lock(activation.company_id):
         # Another request may have set the tenant up while this one waited.
         session.flush()
         session.refresh(activation)
         await _ensure_tenant(session, activation, client)
+        session.commit()
 
 
 async def _ensure_tenant(

@@ -13,10 +13,14 @@ from datetime import date
 from typing import Any
 
 import httpx
+import pytest
+from click.testing import CliRunner
 from sqlalchemy import update
 
 from backend.agreements.terms import CURRENT
+from backend.cli import main
 from backend.payroll.models import PayrollRun
+from backend.settings import load_settings
 from tests.agreement_fixtures import ActivationWorld
 from tests.payroll_fixtures import PERIOD, build_company, client_for
 
@@ -174,3 +178,46 @@ def test_delivery_send_now_on_a_run_held_for_the_pay_date_is_refused_clearly(
         fresh = clerk.post(send_url, json={"mode": "now"})
         assert fresh.status_code == 202, fresh.text
         assert fresh.json()["id"] != job_id
+
+
+def test_agreement_refresh_cli_sets_up_tenants_kivra_did_not_create(
+    activation_world: ActivationWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kivra down at approval: the card says so; `refresh-kivra-access` finishes it."""
+    companies = [build_company(activation_world.api.session_factory) for _ in range(2)]
+    operator = activation_world.kivra.operator
+    operator.inject_fault("error", "/v2/tenant", method="POST", status=503, count=20)
+    for company in companies:
+        with client_for(activation_world.api, company.admin_email) as admin:
+            approved = admin.post(
+                f"/api/companies/{company.company_id}/agreement/approve",
+                json=_approve_body(["payslips"]),
+            )
+        assert approved.json()["agreement"]["card_state"] == "kivra_unreachable"
+    operator.clear_faults()
+
+    settings = activation_world.api.settings
+    for name, value in {
+        "DATABASE_URL": settings.database_url,
+        "KIVRA_BASE_URL": settings.kivra_base_url,
+        "KIVRA_CLIENT_ID": settings.kivra_client_id,
+        "KIVRA_CLIENT_SECRET": settings.kivra_client_secret,
+        "KIVRA_RETRY_ATTEMPTS": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    load_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(
+            main, ["refresh-kivra-access"], catch_exceptions=False
+        )
+    finally:
+        load_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "fick ändrad Kivra-status" in result.output
+
+    for company in companies:
+        with client_for(activation_world.api, company.admin_email) as admin:
+            agreement = admin.get(f"/api/companies/{company.company_id}/agreement")
+        assert agreement.json()["card_state"] == "active"
+        kinds = [event["kind"] for event in agreement.json()["history"]]
+        assert kinds == ["approved", "tenant_created"]
