@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import Integer, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from backend.delivery.models import (
@@ -170,9 +170,9 @@ def too_large_for_kivra(
     sizes = session.execute(
         select(
             PayslipDocument.payslip_id,
-            func.length(PayslipDocument.pdf),
-            func.length(PayslipDocument.html),
-            func.length(PayslipDocument.salary_slip),
+            type_coerce(func.length(PayslipDocument.pdf), Integer),
+            type_coerce(func.length(PayslipDocument.html), Integer),
+            type_coerce(func.length(PayslipDocument.salary_slip), Integer),
         )
         .join(Payslip, Payslip.id == PayslipDocument.payslip_id)
         .where(Payslip.payroll_run_id == run_id)

@@ -35,6 +35,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from backend.kivra.errors import KivraValidationError
 from backend.kivra.identifiers import is_samordningsnummer, normalise_ssn
@@ -122,7 +123,7 @@ class Route:
     reachable: bool
 
     @property
-    def channel(self) -> str:
+    def channel(self) -> Literal["kivra", "min_lon"]:
         return "kivra" if self.to_kivra else "min_lon"
 
 
