@@ -25,6 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from backend.payroll import service
+from backend.payroll.documents_format import format_sek
 from backend.payroll.imports_csv import parse_csv_employees, parse_csv_payroll
 from backend.payroll.imports_figures import (
     Figures,
@@ -241,7 +242,7 @@ def import_payroll_run(
             issues.append(
                 record.ref.issue(
                     "net_pay",
-                    f"Nettolönen blir negativ ({figures.net_pay} kr).",
+                    f"Nettolönen blir negativ ({format_sek(figures.net_pay)}).",
                     f"The net pay is negative ({figures.net_pay} SEK).",
                 )
             )

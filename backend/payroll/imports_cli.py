@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.db.session import create_db_engine, make_session_factory, transaction
 from backend.errors import AppError
 from backend.payroll import identity, repository, service
+from backend.payroll.documents_format import format_sek
 from backend.payroll.imports import ImportFile, import_employees, import_payroll_run
 from backend.payroll.imports_records import ImportRejectedError, check_size
 from backend.settings import Settings
@@ -114,8 +115,8 @@ def import_payroll_command(
             )
         click.echo(
             f"Lönekörningen {result.period} är inläst som utkast: {result.payslips} "
-            f"lönebesked, bruttolön {result.gross_total} kr, nettolön "
-            f"{result.net_total} kr, utbetalning {result.pay_date}."
+            f"lönebesked, bruttolön {format_sek(result.gross_total)}, nettolön "
+            f"{format_sek(result.net_total)}, utbetalning {result.pay_date}."
         )
         if result.payslips_with_errors:
             click.echo(

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.payroll import service
+from backend.payroll.documents_format import format_sek
 from backend.payroll.imports_records import PayslipRecord, quantize
 from backend.payroll.models import Employee, PayrollRun, Payslip
 
@@ -92,8 +93,8 @@ def payslip_problems(
             {
                 "field": "net_pay",
                 "code": "net_pay_mismatch",
-                "message_sv": f"Nettolönen i filen ({quantize(record.stated_net_pay)} kr) "
-                f"stämmer inte med raderna ({figures.net_pay} kr).",
+                "message_sv": f"Nettolönen i filen ({format_sek(record.stated_net_pay)}) "
+                f"stämmer inte med raderna ({format_sek(figures.net_pay)}).",
                 "message_en": f"The net pay in the file ({quantize(record.stated_net_pay)} SEK) "
                 f"does not match the lines ({figures.net_pay} SEK).",
             }

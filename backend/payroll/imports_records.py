@@ -98,9 +98,12 @@ class ImportTooLargeError(PayloadTooLargeError):
     def __init__(self, size: int, limit: int) -> None:
         limit_mb = limit / (1024 * 1024)
         size_mb = size / (1024 * 1024)
+        # Swedish writes a decimal comma: "50,0 MB".
+        size_sv = f"{size_mb:.1f}".replace(".", ",")
+        limit_sv = f"{limit_mb:.1f}".replace(".", ",")
         super().__init__(
-            f"Filen är för stor ({size_mb:.1f} MB). Största tillåtna storlek är "
-            f"{limit_mb:.1f} MB. Inget har lästs in.",
+            f"Filen är för stor ({size_sv} MB). Största tillåtna storlek är "
+            f"{limit_sv} MB. Inget har lästs in.",
             f"The file is too large ({size_mb:.1f} MB). The largest allowed size "
             f"is {limit_mb:.1f} MB. Nothing was imported.",
             extra={"max_bytes": limit},

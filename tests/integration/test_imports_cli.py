@@ -138,7 +138,7 @@ def test_cli_refuses_a_50_mb_file_before_reading_it(
     before = _counts(migrated_database_url)
     result = cli("import-employees", "--company", orgnr, str(huge))
     assert result.exit_code == 1
-    assert "Filen är för stor (50.0 MB)" in result.output
+    assert "Filen är för stor (50,0 MB)" in result.output
     assert _counts(migrated_database_url) == before
 
 
@@ -164,7 +164,8 @@ def test_cli_payroll_with_inconsistent_payslip_stays_draft(
     assert result.exit_code == 1
     assert "1 lönebesked har fel som måste rättas" in result.output
     assert (
-        "Nettolönen i filen (26000.00 kr) stämmer inte med raderna (26828.00 kr)"
+        "Nettolönen i filen (26\u00a0000,00\u00a0kr) stämmer inte med raderna "
+        "(26\u00a0828,00\u00a0kr)"
         in result.output
     )
     engine = create_db_engine(migrated_database_url)

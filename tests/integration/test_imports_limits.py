@@ -48,6 +48,13 @@ def test_import_refuses_huge_or_sub_ore_amounts_per_line(
         json = _import(
             client, company.company_id, "period=2026-10", "l.json", huge_json
         )
+        negative = _import(
+            client,
+            company.company_id,
+            "period=2026-10",
+            "n.csv",
+            HEADER + PNR + b";lon;11;Lon;;;;1000\n" + PNR + b";avdrag;8;Lan;;;;-8700\n",
+        )
         runs = client.get(f"/api/companies/{company.company_id}/payroll-runs")
     assert csv.status_code == 422, csv.text
     errors = csv.json()["errors"]
@@ -61,6 +68,9 @@ def test_import_refuses_huge_or_sub_ore_amounts_per_line(
     assert "högst två decimaler" in errors[2]["message"]
     assert json.status_code == 422, json.text
     assert json.json()["errors"][0]["field"] == "lines[0].amount"
+    assert negative.json()["errors"][0]["message"].endswith(
+        "Nettolönen blir negativ (-7\u00a0700,00\u00a0kr)."
+    )
     assert runs.json()["items"] == []
 
 

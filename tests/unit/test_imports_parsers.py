@@ -218,7 +218,7 @@ def test_size_is_checked_before_parsing() -> None:
     check_size(10, 10)
     with pytest.raises(PayloadTooLargeError) as caught:
         check_size(50 * 1024 * 1024, 10 * 1024 * 1024)
-    assert "50.0 MB" in caught.value.message_sv
+    assert "50,0 MB" in caught.value.message_sv
     assert caught.value.status_code == 413
 
 
