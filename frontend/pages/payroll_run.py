@@ -238,10 +238,22 @@ class RunState(SessionState):
     @rx.event
     async def cancel_hold(self) -> EventSpec | None:
         """Cancel a send that waits for the pay date."""
+        api = self.api()
         try:
-            job = await self.api().cancel_send_job(self.company_id, self.job_id)
+            job = await api.cancel_send_job(self.company_id, self.job_id)
         except ApiError as error:
-            return self._fail(error)
+            # Too late to cancel (the send has begun): say so and follow it,
+            # rather than offer to send the run a second time.
+            try:
+                job = await api.send_job(self.company_id, self.job_id)
+            except ApiError:
+                return self._fail(error)
+            self._apply_job(job)
+            self.error = error.message
+            if self.phase == SendPhase.SENDING:
+                return RunState.poll_job
+            return self.session_expired(error)
+        self.error = ""
         self._apply_job(job)
         # The run can be sent again: show where its payslips would go now.
         return RunState.refresh_forecast

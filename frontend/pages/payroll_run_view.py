@@ -345,7 +345,7 @@ def payroll_run_page() -> rx.Component:
                 tr("Lönekörning ", "Payroll run "), RunState.period, size="6", as_="h1"
             ),
             rx.cond(
-                RunState.phase == SendPhase.FAILED,
+                RunState.error != "",
                 rx.callout(
                     RunState.error,
                     icon="triangle_alert",
