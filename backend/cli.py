@@ -5,12 +5,13 @@ Features register their own commands at the bottom of this module.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 
 import click
 
 from backend.logging import configure_logging
+from backend.payroll.cli_params import PAY_DATE, PERIOD
 from backend.settings import Settings, load_settings
 
 
@@ -113,7 +114,7 @@ def emulator(  # noqa: PLR0917 - click passes every option positionally
 
 @main.command("send-payslips")
 @click.option("--company", "orgnr", required=True, help="The company's organisation number.")
-@click.option("--period", required=True, help="The payroll run's period, YYYY-MM.")
+@click.option("--period", required=True, type=PERIOD, help="The payroll run's period, YYYY-MM.")
 @click.option("--now", is_flag=True, help="Send at once instead of on the pay date.")
 @pass_cli
 def send_payslips(cli: CliContext, orgnr: str, period: str, now: bool) -> None:
@@ -200,10 +201,10 @@ def import_employees(cli: CliContext, orgnr: str, file: Path) -> None:
 
 @main.command("import-payroll")
 @click.option("--company", "orgnr", required=True, help="The company's organisation number.")
-@click.option("--period", required=True, help="The payroll period, YYYY-MM.")
+@click.option("--period", required=True, type=PERIOD, help="The payroll period, YYYY-MM.")
 @click.option(
     "--pay-date",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=PAY_DATE,
     default=None,
     help="Pay date, YYYY-MM-DD (default: the 25th, or the weekday before).",
 )
@@ -214,7 +215,7 @@ def import_payroll(  # noqa: PLR0917 - click passes every option positionally
     cli: CliContext,
     orgnr: str,
     period: str,
-    pay_date: datetime | None,
+    pay_date: date | None,
     finalise: bool,
     file: Path,
 ) -> None:
@@ -227,7 +228,7 @@ def import_payroll(  # noqa: PLR0917 - click passes every option positionally
             orgnr,
             period,
             file,
-            pay_date=pay_date.date() if pay_date else None,
+            pay_date=pay_date,
             finalise=finalise,
         )
     )

@@ -165,8 +165,7 @@ def test_cli_payroll_with_inconsistent_payslip_stays_draft(
     assert "1 lönebesked har fel som måste rättas" in result.output
     assert (
         "Nettolönen i filen (26\u00a0000,00\u00a0kr) stämmer inte med raderna "
-        "(26\u00a0828,00\u00a0kr)"
-        in result.output
+        "(26\u00a0828,00\u00a0kr)" in result.output
     )
     engine = create_db_engine(migrated_database_url)
     with make_session_factory(engine)() as session:
@@ -199,3 +198,34 @@ def test_cli_unknown_company_and_unknown_employee_fail(
         in unknown_employee.output
     )
     assert _counts(migrated_database_url)[1] == 0
+
+
+def test_cli_refuses_bad_amounts_periods_and_pay_dates_in_swedish(
+    cli: Invoke, orgnr: str, migrated_database_url: str, tmp_path: Path
+) -> None:
+    huge = tmp_path / "run_huge.csv"
+    huge.write_text(
+        "personnummer;typ;kod;benamning;antal;enhet;apris;belopp\n"
+        "19650314-9814;lon;11;Månadslön;1;mån;;1e30\n",
+        encoding="utf-8",
+    )
+    lon = str(DATA / "payroll_run.csv")
+    base = ("import-payroll", "--company", orgnr)
+    before = _counts(migrated_database_url)
+    amounts = cli(*base, "--period", "2026-10", str(huge))
+    year_zero = cli(*base, "--period", "0000-01", lon)
+    bad_date = cli(*base, "--period", "2026-10", "--pay-date", "2026-13-01", lon)
+    early = cli(*base, "--period", "2026-10", "--pay-date", "1900-01-01", lon)
+    send = cli("send-payslips", "--company", orgnr, "--period", "2026-13")
+    assert amounts.exit_code == 1
+    assert "Beloppet är orimligt stort" in amounts.output
+    assert "Traceback" not in amounts.output
+    assert year_zero.exit_code == 2
+    assert "mellan 2000 och 2100" in year_zero.output
+    assert bad_date.exit_code == 2
+    assert "Datumet ska skrivas ÅÅÅÅ-MM-DD" in bad_date.output
+    assert early.exit_code == 1
+    assert "Utbetalningsdagen ska ligga mellan 2026-10-01" in early.output
+    assert send.exit_code == 2
+    assert "Perioden ska skrivas ÅÅÅÅ-MM" in send.output
+    assert _counts(migrated_database_url) == before
