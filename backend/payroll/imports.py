@@ -44,6 +44,7 @@ from backend.payroll.imports_records import (
     check_size,
     quantize,
 )
+from backend.payroll.imports_values import MAX_PAYSLIP_TOTAL
 from backend.payroll.models import Employee, PayrollRun, Payslip
 from shared_types.imports import EmployeeImportResult, PayrollImportResult
 from shared_types.payroll import EmployeeCreate, EmployeeUpdate
@@ -238,6 +239,18 @@ def import_payroll_run(
             )
             continue
         figures = compute_figures(record)
+        totals = (figures.gross_pay, figures.net_pay, figures.preliminary_tax)
+        if max(abs(total) for total in totals) >= MAX_PAYSLIP_TOTAL:
+            # A year of such payslips must still fit the YTD columns (Numeric(12, 2)).
+            issues.append(
+                record.ref.issue(
+                    "belopp",
+                    "Lönebeskedets summor är orimligt stora (högst 99 999 999,99 kr).",
+                    "The payslip's totals are unreasonably large "
+                    "(at most 99,999,999.99 kr).",
+                )
+            )
+            continue
         if figures.net_pay < 0:
             issues.append(
                 record.ref.issue(

@@ -171,6 +171,8 @@ def parse_decimal(raw: str) -> Decimal | None:
 # Larger amounts are typing errors, and they would not fit the payslip columns
 # (Numeric(12, 2)) once lines are added up.
 MAX_AMOUNT = Decimal(10) ** 9
+# A payslip's gross and net pay; twelve of them still fit the YTD columns.
+MAX_PAYSLIP_TOTAL = Decimal(10) ** 8
 
 
 def check_amount(value: Decimal) -> Decimal:

@@ -55,6 +55,10 @@ def test_import_refuses_huge_or_sub_ore_amounts_per_line(
             "n.csv",
             HEADER + PNR + b";lon;11;Lon;;;;1000\n" + PNR + b";avdrag;8;Lan;;;;-8700\n",
         )
+        big_rows = PNR + b";lon;11;Lon;;;;999999999\n"
+        too_big = _import(
+            client, company.company_id, "period=2026-10", "b.csv", HEADER + big_rows * 2
+        )
         runs = client.get(f"/api/companies/{company.company_id}/payroll-runs")
     assert csv.status_code == 422, csv.text
     errors = csv.json()["errors"]
@@ -71,6 +75,8 @@ def test_import_refuses_huge_or_sub_ore_amounts_per_line(
     assert negative.json()["errors"][0]["message"].endswith(
         "Nettolönen blir negativ (-7\u00a0700,00\u00a0kr)."
     )
+    assert too_big.status_code == 422, too_big.text
+    assert "summor är orimligt stora" in too_big.json()["errors"][0]["message"]
     assert runs.json()["items"] == []
 
 
