@@ -23,6 +23,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.agreements import terms
@@ -103,6 +104,22 @@ def _activation(session: Session, company_id: int) -> KivraActivation | None:
 
 
 def _imply_onboarding_approval(session: Session, company_id: int) -> KivraActivation:
+    """Record a new customer's implied approval, once however many ask at once.
+
+    Two first sends can race here; the loser's insert hits the unique company
+    row, is rolled back to its savepoint, and reads the winner's activation.
+    """
+    try:
+        with session.begin_nested():
+            return _insert_onboarding_approval(session, company_id)
+    except IntegrityError:
+        activation = _activation(session, company_id)
+        if activation is None:
+            raise
+        return activation
+
+
+def _insert_onboarding_approval(session: Session, company_id: int) -> KivraActivation:
     activation = KivraActivation(
         company_id=company_id,
         state=AGREEMENT_ACTIVE,
