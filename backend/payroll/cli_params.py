@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 
-class PeriodParam(click.ParamType):
+class PeriodParam(click.ParamType[str]):
     """A payroll period, YYYY-MM, checked as the API checks it."""
 
     name = "period"
@@ -32,7 +32,7 @@ class PeriodParam(click.ParamType):
         return str(value)
 
 
-class PayDateParam(click.ParamType):
+class PayDateParam(click.ParamType[date]):
     """A date written YYYY-MM-DD."""
 
     name = "date"
