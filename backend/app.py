@@ -13,10 +13,18 @@ from litestar.openapi import OpenAPIConfig
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.agreements.controller import AgreementController
+from backend.auth.controller import AuthController
 from backend.auth.guards import authenticate_request, provide_current_user
 from backend.db.session import create_db_engine, make_session_factory
+from backend.delivery.controller import DeliveryController, MinLonController
+from backend.delivery.runtime import embedded_worker_hooks
 from backend.deps import DbSession
 from backend.errors import EXCEPTION_HANDLERS
+from backend.legacy.controller import LegacyController, import_vla
+from backend.notifications.controller import NotificationController
+from backend.payroll.controller import PayrollController
+from backend.payroll.import_controller import ImportController
 from backend.settings import Settings, load_settings
 from shared_types.health import Health
 
@@ -44,28 +52,25 @@ def provide_settings(state: State) -> Settings:
 def health(db_session: DbSession) -> Health:
     """Report whether the API and its database answer."""
     db_session.execute(text("SELECT 1"))
-    return Health(status="ok", database=db_session.get_bind().dialect.name, version=API_VERSION)
+    return Health(
+        status="ok", database=db_session.get_bind().dialect.name, version=API_VERSION
+    )
 
 
 def _feature_routers() -> list[Any]:
-    """Collect every feature's route handlers; each feature adds its own line."""
-    from backend.auth.controller import AuthController
-    from backend.payroll.controller import PayrollController
-
-    handlers: list[Any] = [health]
-    handlers += [AuthController, PayrollController]
-    from backend.agreements.controller import AgreementController
-    from backend.legacy.controller import LegacyController, import_vla
-    from backend.notifications.controller import NotificationController
-
-    handlers += [AgreementController, NotificationController, LegacyController, import_vla]
-    from backend.delivery.controller import DeliveryController, MinLonController
-
-    handlers += [DeliveryController, MinLonController]
-    from backend.payroll.import_controller import ImportController
-
-    handlers += [ImportController]
-    return handlers
+    """Every feature's route handlers, mounted under /api."""
+    return [
+        health,
+        AuthController,
+        PayrollController,
+        ImportController,
+        DeliveryController,
+        MinLonController,
+        AgreementController,
+        NotificationController,
+        LegacyController,
+        import_vla,
+    ]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -81,12 +86,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     api = Router(
         path="/api", route_handlers=_feature_routers(), guards=[authenticate_request]
     )
-    from backend.delivery.runtime import embedded_worker_hooks
-
     start_worker, stop_worker = embedded_worker_hooks(settings, factory)
     return Litestar(
         route_handlers=[api],
-        state=State({"settings": settings, "engine": engine, "session_factory": factory}),
+        state=State(
+            {"settings": settings, "engine": engine, "session_factory": factory}
+        ),
         dependencies={
             "db_session": Provide(provide_db_session),
             "settings": Provide(provide_settings, sync_to_thread=False),

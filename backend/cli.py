@@ -66,10 +66,20 @@ def serve(cli: CliContext, host: str | None, port: int | None) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=8765, show_default=True, help="Port to listen on.")
-@click.option("--client-id", default=None, help="Seeded client id (default: KIVRA_CLIENT_ID).")
-@click.option("--client-secret", default=None, help="Seeded client secret (default: KIVRA_CLIENT_SECRET).")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on."
+)
+@click.option(
+    "--port", type=int, default=8765, show_default=True, help="Port to listen on."
+)
+@click.option(
+    "--client-id", default=None, help="Seeded client id (default: KIVRA_CLIENT_ID)."
+)
+@click.option(
+    "--client-secret",
+    default=None,
+    help="Seeded client secret (default: KIVRA_CLIENT_SECRET).",
+)
 @click.option(
     "--mode",
     type=click.Choice(["sandbox", "production"]),
@@ -113,15 +123,21 @@ def emulator(  # noqa: PLR0917 - click passes every option positionally
 
 
 @main.command("send-payslips")
-@click.option("--company", "orgnr", required=True, help="The company's organisation number.")
-@click.option("--period", required=True, type=PERIOD, help="The payroll run's period, YYYY-MM.")
+@click.option(
+    "--company", "orgnr", required=True, help="The company's organisation number."
+)
+@click.option(
+    "--period", required=True, type=PERIOD, help="The payroll run's period, YYYY-MM."
+)
 @click.option("--now", is_flag=True, help="Send at once instead of on the pay date.")
 @pass_cli
 def send_payslips(cli: CliContext, orgnr: str, period: str, now: bool) -> None:
     """Send a final payroll run's payslips to Kivra and Min lön."""
     from backend.delivery.cli import send_payslips_command
 
-    raise SystemExit(send_payslips_command(cli.settings, orgnr.replace("-", ""), period, now))
+    raise SystemExit(
+        send_payslips_command(cli.settings, orgnr.replace("-", ""), period, now)
+    )
 
 
 @main.command()
@@ -189,7 +205,9 @@ def refresh_kivra_access(cli: CliContext) -> None:
 
 
 @main.command("import-employees")
-@click.option("--company", "orgnr", required=True, help="The company's organisation number.")
+@click.option(
+    "--company", "orgnr", required=True, help="The company's organisation number."
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @pass_cli
 def import_employees(cli: CliContext, orgnr: str, file: Path) -> None:
@@ -200,8 +218,12 @@ def import_employees(cli: CliContext, orgnr: str, file: Path) -> None:
 
 
 @main.command("import-payroll")
-@click.option("--company", "orgnr", required=True, help="The company's organisation number.")
-@click.option("--period", required=True, type=PERIOD, help="The payroll period, YYYY-MM.")
+@click.option(
+    "--company", "orgnr", required=True, help="The company's organisation number."
+)
+@click.option(
+    "--period", required=True, type=PERIOD, help="The payroll period, YYYY-MM."
+)
 @click.option(
     "--pay-date",
     type=PAY_DATE,
@@ -271,7 +293,9 @@ def create_company(  # noqa: PLR0917 - click passes every option positionally
 
 
 @main.command("create-user")
-@click.option("--company", "orgnr", required=True, help="The company's organisation number.")
+@click.option(
+    "--company", "orgnr", required=True, help="The company's organisation number."
+)
 @click.option("--email", required=True, help="The e-mail address to sign in with.")
 @click.option("--name", required=True, help="The user's name.")
 @click.option(

@@ -101,7 +101,9 @@ def preferred_language(header: str) -> str:
     best: tuple[float, int, str] | None = None
     for position, part in enumerate(header.split(",")):
         tag, *params = (piece.strip().lower() for piece in part.split(";"))
-        language = "sv" if tag.startswith("sv") else "en" if tag.startswith("en") else None
+        language = (
+            "sv" if tag.startswith("sv") else "en" if tag.startswith("en") else None
+        )
         if language is None:
             continue
         quality = 1.0
@@ -151,10 +153,18 @@ def problem_response(
 _HTTP_MESSAGES: dict[int, tuple[str, str, str]] = {
     400: ("bad_request", "Felaktig begäran.", "Bad request."),
     401: ("not_authenticated", "Du behöver logga in.", "You need to sign in."),
-    403: ("forbidden", "Du har inte behörighet till detta.", "You are not allowed to do this."),
+    403: (
+        "forbidden",
+        "Du har inte behörighet till detta.",
+        "You are not allowed to do this.",
+    ),
     404: ("not_found", "Det du sökte finns inte.", "Not found."),
     405: ("method_not_allowed", "Metoden stöds inte här.", "Method not allowed."),
-    413: ("payload_too_large", "Filen eller begäran är för stor.", "The file or request is too large."),
+    413: (
+        "payload_too_large",
+        "Filen eller begäran är för stor.",
+        "The file or request is too large.",
+    ),
 }
 
 
@@ -174,7 +184,9 @@ def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Respons
     )
 
 
-def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def http_exception_handler(
+    request: Request[Any, Any, Any], exc: HTTPException
+) -> Response[Any]:
     """Give Litestar's own HTTP errors the same shape and language as ours."""
     lang = request_language(request)
     status = exc.status_code
@@ -183,10 +195,16 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
         en = "The request data is invalid."
         extra = {"errors": exc.extra} if isinstance(exc.extra, list) else None
         return problem_response(
-            request, status=400, code="invalid_request", title=sv if lang == "sv" else en,
-            detail=str(exc.detail) if lang == "en" else sv, extra=extra,
+            request,
+            status=400,
+            code="invalid_request",
+            title=sv if lang == "sv" else en,
+            detail=str(exc.detail) if lang == "en" else sv,
+            extra=extra,
         )
-    code, sv, en = _HTTP_MESSAGES.get(status, ("http_error", "Begäran kunde inte utföras.", "The request failed."))
+    code, sv, en = _HTTP_MESSAGES.get(
+        status, ("http_error", "Begäran kunde inte utföras.", "The request failed.")
+    )
     if isinstance(exc, NotAuthorizedException):
         code, sv, en = _HTTP_MESSAGES[401]
     elif isinstance(exc, PermissionDeniedException):
@@ -194,10 +212,14 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     elif isinstance(exc, NotFoundException):
         code, sv, en = _HTTP_MESSAGES[404]
     message = en if lang == "en" else sv
-    return problem_response(request, status=status, code=code, title=message, detail=message)
+    return problem_response(
+        request, status=status, code=code, title=message, detail=message
+    )
 
 
-def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+def unexpected_error_handler(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[Any]:
     """Log an unexpected error for operators and tell the user nothing internal."""
     logger.exception("unexpected_error", extra={"path": request.url.path})
     lang = request_language(request)
@@ -215,7 +237,9 @@ def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) ->
     )
 
 
-def database_error_handler(request: Request[Any, Any, Any], exc: OperationalError) -> Response[Any]:
+def database_error_handler(
+    request: Request[Any, Any, Any], exc: OperationalError
+) -> Response[Any]:
     """A database busy with another writer answers 503: nothing was saved, try again.
 
     SQLite has one writer at a time; a large import elsewhere can hold the
@@ -231,7 +255,11 @@ def database_error_handler(request: Request[Any, Any, Any], exc: OperationalErro
         else "Databasen är upptagen med annat just nu. Inget sparades; försök igen om en minut."
     )
     response = problem_response(
-        request, status=HTTP_503_SERVICE_UNAVAILABLE, code="database_busy", title=message, detail=message
+        request,
+        status=HTTP_503_SERVICE_UNAVAILABLE,
+        code="database_busy",
+        title=message,
+        detail=message,
     )
     response.headers["Retry-After"] = "60"
     return response
@@ -245,11 +273,11 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
 }
 
 __all__ = [
+    "EXCEPTION_HANDLERS",
     "PROBLEM_JSON",
     "AppError",
     "AuthenticationError",
     "ConflictError",
-    "EXCEPTION_HANDLERS",
     "ForbiddenError",
     "InvalidInputError",
     "MediaType",

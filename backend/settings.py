@@ -23,7 +23,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Kivra's sender API; the bundled emulator listens here by default.
     kivra_base_url: str = "http://127.0.0.1:8765"
     kivra_client_id: str = "kivra-lon-demo"
-    kivra_client_secret: str = "demo-secret"
+    # The demo credentials the bundled emulator seeds; Kivra issues real ones.
+    kivra_client_secret: str = "demo-secret"  # noqa: S105
     kivra_timeout_seconds: float = 15.0
     kivra_pool_size: int = 20
     kivra_concurrency: int = 8
@@ -35,8 +36,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     api_url: str = "http://127.0.0.1:8080"
     ui_port: int = 3000
     redis_url: str | None = None
-    # Signs session tokens; the default is only good for local demos.
-    secret_key: str = "dev-only-change-me"
     session_hours: int = 12
     log_format: str = "text"
     log_level: str = "INFO"

@@ -121,7 +121,14 @@ def build_run(factory: sessionmaker[Session], count: int, tenant_key: str) -> in
     html = render_html(sample)
     with factory() as session, session.begin():
         company = Company(
-            name="Benchbolaget AB", orgnr="5566778899", is_new_customer=True
+            name="Benchbolaget AB",
+            orgnr="5566778899",
+            street_address="Benchgatan 1",
+            postal_code="111 22",
+            city="Stockholm",
+            email="lon@benchbolaget.example",
+            phone="08-123 456 78",
+            is_new_customer=True,
         )
         session.add(company)
         session.flush()

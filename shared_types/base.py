@@ -5,7 +5,9 @@ from __future__ import annotations
 import msgspec
 
 
-class ApiStruct(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=False):
+class ApiStruct(
+    msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=False
+):
     """Base for every request and response body.
 
     `kw_only` keeps construction explicit as fields grow; unknown fields in a

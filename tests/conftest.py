@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from backend.db.migrate import upgrade
 from tests.support import fresh_postgres_database, postgres_available
 
-PG_SKIP_REASON = "PostgreSQL at 127.0.0.1:5432 does not answer: PostgreSQL variant skipped"
+PG_SKIP_REASON = (
+    "PostgreSQL at 127.0.0.1:5432 does not answer: PostgreSQL variant skipped"
+)
 
 
 def pytest_report_header() -> str:
@@ -35,8 +38,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def migrated_database_url(database_url: str) -> str:
     """A database upgraded to the newest schema through Alembic."""
-    from backend.db.migrate import upgrade
-
     upgrade(database_url)
     return database_url
 

@@ -15,7 +15,9 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def alembic_config(database_url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", normalise_url(database_url).replace("%", "%%"))
+    cfg.set_main_option(
+        "sqlalchemy.url", normalise_url(database_url).replace("%", "%%")
+    )
     return cfg
 
 
