@@ -74,3 +74,6 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     root.setLevel(level.upper())
     # httpx logs every request URL at INFO; keep that out of operator logs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Alembic narrates every plugin and revision at INFO; a migration that
+    # worked needs one line, which the migrate command prints itself.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
