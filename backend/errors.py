@@ -25,6 +25,8 @@ from litestar.status_codes import (
 )
 from sqlalchemy.exc import OperationalError
 
+from backend.validation_messages import translate_validation_message
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
@@ -184,6 +186,13 @@ def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Respons
     )
 
 
+def _translated_problem(item: Any, language: str) -> Any:
+    """Give one of Litestar's validation problems its message in `language`."""
+    if not isinstance(item, dict) or not isinstance(item.get("message"), str):
+        return item
+    return {**item, "message": translate_validation_message(item["message"], language)}
+
+
 def http_exception_handler(
     request: Request[Any, Any, Any], exc: HTTPException
 ) -> Response[Any]:
@@ -193,7 +202,11 @@ def http_exception_handler(
     if isinstance(exc, ValidationException):
         sv = "Uppgifterna i begäran är felaktiga."
         en = "The request data is invalid."
-        extra = {"errors": exc.extra} if isinstance(exc.extra, list) else None
+        extra = (
+            {"errors": [_translated_problem(item, lang) for item in exc.extra]}
+            if isinstance(exc.extra, list)
+            else None
+        )
         return problem_response(
             request,
             status=400,

@@ -48,6 +48,7 @@ from backend.payroll.imports_values import (
     check_personnummer,
     check_quantity,
 )
+from backend.validation_messages import translate_validation_message
 
 
 class _Line(msgspec.Struct, forbid_unknown_fields=True):
@@ -93,7 +94,8 @@ def parse_json_payroll(data: bytes) -> tuple[list[PayslipRecord], list[ImportIss
         return [], [
             FILE_REF.issue(
                 path.strip("`") or None,
-                f"Filen följer inte formatet för en lönekörning ({reason}).",
+                "Filen följer inte formatet för en lönekörning "
+                f"({translate_validation_message(reason, 'sv').removesuffix('.')}).",
                 f"The file does not follow the payroll run format ({reason}).",
             )
         ]
