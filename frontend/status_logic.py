@@ -48,6 +48,20 @@ def resend_settled(phase: ResendPhase, *, failures: int, pending: int) -> Resend
     return phase
 
 
+def resend_message(requeued: int, *, english: bool) -> str:
+    """Say how many payslips a resend sent again, in the right number."""
+    if english:
+        if requeued == 0:
+            return "No payslips were sent again."
+        if requeued == 1:
+            return "1 payslip was sent again."
+        return f"{requeued} payslips were sent again."
+    # "Lönebesked" is the same word in the singular and the plural.
+    if requeued == 0:
+        return "Inga lönebesked skickades om."
+    return f"{requeued} lönebesked skickades om."
+
+
 @dataclass(frozen=True)
 class TotalView:
     """One channel and outcome with its count."""

@@ -124,10 +124,8 @@ class StatusState(SessionState):
             yield self.session_expired(error)
             return
         self.resend_phase = ResendPhase.DONE
-        self.resend_message = (
-            f"{result.requeued} payslips were sent again."
-            if self.is_english
-            else f"{result.requeued} lönebesked skickades om."
+        self.resend_message = status_logic.resend_message(
+            result.requeued, english=self.is_english
         )
         yield StatusState.refresh_later
 
