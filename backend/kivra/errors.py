@@ -221,7 +221,9 @@ class KivraApiError(KivraError):
     def message_en(self) -> str:
         if self.code in _CODE_MESSAGES_EN:
             return _CODE_MESSAGES_EN[self.code]
-        return self.short_message or self.default_message_en
+        # The same table as the Swedish message: Kivra's own short message
+        # ("Bad Request") is for logs, not for an administrator.
+        return self.default_message_en
 
 
 class KivraBadRequestError(KivraApiError):
