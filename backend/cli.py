@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from backend.cli_errors import CliRefusalError
 from backend.logging import configure_logging
 from backend.payroll.cli_params import PAY_DATE, PERIOD
 from backend.settings import Settings, load_settings
@@ -117,7 +118,7 @@ def emulator(  # noqa: PLR0917 - click passes every option positionally
             state_file=state_file,
         )
     except StateFileError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise CliRefusalError(str(exc)) from exc
     click.echo(f"Kivra-emulatorn lyssnar på http://{host}:{port}")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
@@ -166,7 +167,7 @@ def import_vla(cli: CliContext, export_file: str) -> None:
         with transaction(make_session_factory(engine)) as session:
             result = import_vla_export(session, Path(export_file).read_bytes())
     except AppError as exc:
-        raise click.ClickException(exc.message_sv) from exc
+        raise CliRefusalError(exc.message_sv) from exc
     finally:
         engine.dispose()
     if result.already:

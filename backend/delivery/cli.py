@@ -14,7 +14,6 @@ import signal
 import threading
 from collections.abc import Sequence
 
-import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
@@ -22,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.agreements.tenant import prepare_send
+from backend.cli_errors import CliRefusalError
 from backend.db.session import create_db_engine, make_session_factory
 from backend.delivery import planning, service
 from backend.delivery.models import OPEN_STATES, SendJob
@@ -61,16 +61,14 @@ async def _send(
     with factory() as session:
         company = session.scalar(select(Company).where(Company.orgnr == orgnr))
         if company is None:
-            raise click.ClickException(
-                f"Inget företag med organisationsnummer {orgnr}."
-            )
+            raise CliRefusalError(f"Inget företag med organisationsnummer {orgnr}.")
         try:
             async with kivra_client(settings) as kivra:
                 await prepare_send(session, company.id, kivra)
             session.commit()
             prep = planning.prepare_run(session, company.id, period, for_send=True)
         except (AppError, KivraError) as exc:
-            raise click.ClickException(exc.message_sv) from exc
+            raise CliRefusalError(exc.message_sv) from exc
         session.commit()
 
     async def usermatch(tenant_key: str, ssns: Sequence[str]) -> set[str]:
@@ -80,7 +78,7 @@ async def _send(
     try:
         users = await planning.match_kivra_users(prep, usermatch)
     except KivraError as exc:
-        raise click.ClickException(exc.message_sv) from exc
+        raise CliRefusalError(exc.message_sv) from exc
     routes = planning.plan_routes(prep, users)
     with factory() as session:
         try:
@@ -88,7 +86,7 @@ async def _send(
                 session, prep, routes, mode="now" if now else "pay_date", user_id=None
             )
         except AppError as exc:
-            raise click.ClickException(exc.message_sv) from exc
+            raise CliRefusalError(exc.message_sv) from exc
         view = service.job_view(session, job)
     if not created:
         console.print(

@@ -1,0 +1,75 @@
+"""The command line's own refusals print in Swedish, without click's "Error: "."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from backend.cli import main
+from backend.cli_errors import CliRefusalError
+from backend.db.session import create_db_engine, make_session_factory
+from backend.settings import load_settings
+from tests.payroll_fixtures import PERIOD, build_company, fake_orgnr
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(
+    migrated_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Invoke]:
+    """Run the CLI in-process against the test database, like a fresh process."""
+    monkeypatch.setenv("DATABASE_URL", migrated_database_url)
+    monkeypatch.setenv("KIVRA_BASE_URL", "http://127.0.0.1:9")
+    load_settings.cache_clear()
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    try:
+        yield invoke
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        load_settings.cache_clear()
+
+
+def test_cli_refusal_shows_fel_and_exits_non_zero() -> None:
+    @click.command()
+    def refuse() -> None:
+        raise CliRefusalError("Det går inte.")
+
+    result = CliRunner().invoke(refuse, [])
+    assert result.exit_code == 1
+    assert result.stderr == "Fel: Det går inte.\n"
+    assert result.stdout == ""
+
+
+def test_cli_send_payslips_unknown_company_is_refused_in_swedish(
+    cli: Invoke,
+) -> None:
+    orgnr = fake_orgnr()
+    result = cli("send-payslips", "--company", orgnr, "--period", PERIOD)
+    assert result.exit_code != 0
+    assert result.stderr == f"Fel: Inget företag med organisationsnummer {orgnr}.\n"
+
+
+def test_cli_send_payslips_before_approval_is_refused_in_swedish(
+    cli: Invoke, migrated_database_url: str
+) -> None:
+    engine = create_db_engine(migrated_database_url)
+    try:
+        company = build_company(make_session_factory(engine), employees=1)
+    finally:
+        engine.dispose()
+    result = cli("send-payslips", "--company", company.orgnr, "--period", PERIOD)
+    assert result.exit_code != 0
+    assert result.stderr.startswith("Fel: ")
+    assert "Error" not in result.stderr
