@@ -49,6 +49,11 @@ OUTCOME_LABELS: dict[str, tuple[str, str]] = {
         "Nådde ingen (ingen nåbar kanal)",
         "Reached nobody (no reachable channel)",
     ),
+    # The Min lön copy of someone outside Min lön whom Kivra reached instead.
+    "not_in_min_lon": (
+        "Ej i Min lön (nådd via Kivra)",
+        "Not in Min lön (reached through Kivra)",
+    ),
     "failed": ("Misslyckades", "Failed"),
     "cancelled": ("Avbrutna", "Cancelled"),
     "expired": ("Förfallna", "Expired"),

@@ -284,9 +284,12 @@ _ADVICE: dict[str, tuple[str, str]] = {
         "press “Resend failed”. If it still fails, the payslip goes to Min lön.",
     ),
     "min_lon": (
-        "Bjud in den anställda till Min lön eller lägg till en e-postadress, och tryck "
-        "sedan på ”Skicka om misslyckade”.",
-        "Invite the employee to Min lön or add an e-mail address, then press “Resend failed”.",
+        "Anslut den anställda till Min lön, så kan hon eller han läsa lönebeskedet "
+        "där direkt. Har personen skaffat Kivra, tryck på ”Skicka om misslyckade” "
+        "så skickas det till Kivra. Annars: lämna lönebeskedet på annat sätt.",
+        "Enrol the employee in Min lön to let them read the payslip there at once. "
+        "If the person has joined Kivra, press “Resend failed” to send it to Kivra. "
+        "Otherwise, hand the payslip over another way.",
     ),
     "connection": (
         "Felet gäller anslutningen till Kivra, inte den anställda: den saknar "

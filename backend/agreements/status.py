@@ -28,9 +28,11 @@ from backend.delivery.models import (
     Delivery,
 )
 from backend.delivery.reach import (
+    NOT_IN_MIN_LON,
     UNREACHABLE,
     UNREACHABLE_EN,
     UNREACHABLE_SV,
+    not_in_min_lon_delivery_ids,
     unreachable_delivery_ids,
 )
 from backend.delivery.routing import REASON_TEXTS, Reason
@@ -101,10 +103,15 @@ def status_page(
     unreachable = unreachable_delivery_ids(
         session, Delivery.company_id == company_id, PayrollRun.period == month
     )
+    unread = not_in_min_lon_delivery_ids(
+        session, Delivery.company_id == company_id, PayrollRun.period == month
+    )
     for delivery, employee in result:
         name = f"{employee.first_name} {employee.last_name}"
         masked = mask_personnummer(employee.personnummer)
         state = UNREACHABLE if delivery.id in unreachable else delivery.state
+        if delivery.id in unread:
+            state = NOT_IN_MIN_LON
         totals[(delivery.channel, state)] += 1
         row = rows_by_employee.setdefault(
             employee.id,

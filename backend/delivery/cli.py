@@ -47,6 +47,7 @@ STATE_LABELS = {
     "cancelled": "Avbrutna",
     "expired": "Lagringstiden slut",
     "unreachable": "Nådde ingen (ingen nåbar kanal)",
+    "not_in_min_lon": "Ej i Min lön (nådd via Kivra)",
 }
 
 

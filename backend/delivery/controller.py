@@ -2,12 +2,13 @@
 
 Staff (admins and payroll clerks) reach the company routes; employees reach
 only their own payslips under `/api/me/`. The forecast and the send ask
-Kivra's usermatch, so they are async; the rest are short database reads.
+Kivra's usermatch, and so does resend-failed, so they are async; the rest are short database reads.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import msgspec
 from litestar import Controller, Response, get, post
@@ -32,6 +33,8 @@ from shared_types.delivery import (
     SendJob,
     SendRequest,
 )
+
+logger = logging.getLogger(__name__)
 
 MAX_PAGE = 500
 
@@ -157,21 +160,52 @@ class DeliveryController(Controller):
             db_session, service.cancel_job(db_session, company_id, job_id)
         )
 
-    @post(
-        "/payroll-runs/{period:str}/resend-failed",
-        sync_to_thread=True,
-        status_code=HTTP_202_ACCEPTED,
-    )
-    def resend_failed(
+    @post("/payroll-runs/{period:str}/resend-failed", status_code=HTTP_202_ACCEPTED)
+    async def resend_failed(
         self,
         company_id: FromPath[int],
         period: FromPath[str],
         db_session: DbSession,
+        settings: AppSettings,
         current_user: CurrentUserDep,
     ) -> ResendResult:
-        """Send the run's failed deliveries again (after the data was fixed)."""
+        """Send the run's failed deliveries again (after the data was fixed).
+
+        Payslips that reached nobody are routed again: whoever has become a
+        Kivra user since gets the payslip in Kivra.
+        """
         require_staff(current_user, company_id)
-        job, requeued = service.resend_failed(db_session, company_id, period)
+        async with kivra_client(settings) as kivra:
+            prep = await _prepare(db_session, kivra, company_id, period, for_send=False)
+            job = service.existing_job(db_session, prep.run_id)
+            unreachable = (
+                service.unreachable_payslips(db_session, job) if job else set()
+            )
+            db_session.commit()
+            users: set[str] = set()
+            candidates = [
+                p.personnummer
+                for p in prep.payslips
+                if p.payslip_id in unreachable
+                and p.personnummer in prep.usermatch_candidates()
+            ]
+            if candidates and prep.tenant_key is not None:
+                try:
+                    users = await kivra.match_ssns(prep.tenant_key, candidates)
+                except KivraError:
+                    # The failed Kivra deliveries are still resent.
+                    logger.warning(
+                        "delivery.resend_usermatch_failed",
+                        extra={"company_id": company_id, "period": period},
+                    )
+        job, requeued = await asyncio.to_thread(
+            service.resend_failed,
+            db_session,
+            company_id,
+            period,
+            prep=prep,
+            kivra_users=users,
+        )
         return ResendResult(
             requeued=requeued, send_job=service.job_view(db_session, job)
         )

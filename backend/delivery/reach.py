@@ -9,6 +9,9 @@ in the command line summary, with what to do about it.
 
 It is worked out from the employee's current facts, like the routing rule:
 once the employee is enrolled in Min lön the same copy counts as published.
+Once a Kivra delivery reaches such an employee (a Kivra user by now), the
+Min lön copy is still read by nobody: it shows as `not_in_min_lon`, and the
+employee as reached through Kivra.
 """
 
 from __future__ import annotations
@@ -37,13 +40,20 @@ UNREACHABLE = "unreachable"
 UNREACHABLE_SV = (
     "Ingen nåbar kanal: personen har varken Kivra eller Min lön och har inte fått "
     "lönebeskedet. Lämna det på annat sätt, eller anslut personen till Min lön "
-    "om hon eller han fortfarande är anställd."
+    "om hon eller han fortfarande är anställd. Har personen skaffat Kivra, tryck "
+    "på ”Skicka om misslyckade” så skickas det till Kivra."
 )
 UNREACHABLE_EN = (
     "No reachable channel: the person has neither Kivra nor Min lön and has not "
     "received the payslip. Hand it over another way, or enrol the person in "
-    "Min lön if still employed."
+    "Min lön if still employed. If the person has joined Kivra, press "
+    "“Resend failed” to send it to Kivra."
 )
+
+# The Min lön copy of someone outside Min lön whom Kivra reaches (a Kivra user
+# by now, e.g. once Kivra access was granted): nobody reads that copy, so it
+# is not "published"; the payslip reached the employee through Kivra.
+NOT_IN_MIN_LON = "not_in_min_lon"
 
 # A Kivra row in one of these states reaches (or will reach) the employee.
 _KIVRA_REACHING = (DELIVERED, RETAINED, PENDING, IN_FLIGHT, RETRYING)
@@ -51,10 +61,27 @@ _KIVRA_REACHING = (DELIVERED, RETAINED, PENDING, IN_FLIGHT, RETRYING)
 
 def unreachable_delivery_ids(session: Session, *where: Any) -> set[int]:
     """Ids of published Min lön rows, matching `where`, that nobody can read."""
+    return _outside_min_lon_ids(session, *where, reached_in_kivra=False)
+
+
+def not_in_min_lon_delivery_ids(session: Session, *where: Any) -> set[int]:
+    """Ids of published Min lön rows, matching `where`, of people outside
+    Min lön whom a Kivra delivery reaches instead."""
+    return _outside_min_lon_ids(session, *where, reached_in_kivra=True)
+
+
+def _outside_min_lon_ids(
+    session: Session, *where: Any, reached_in_kivra: bool
+) -> set[int]:
     kivra = aliased(Delivery)
     has_left = and_(
         Employee.employment_end.is_not(None),
         Employee.employment_end < PayrollRun.pay_date,
+    )
+    reaching = exists().where(
+        kivra.payslip_id == Delivery.payslip_id,
+        kivra.channel == CHANNEL_KIVRA,
+        kivra.state.in_(_KIVRA_REACHING),
     )
     query = (
         select(Delivery.id)
@@ -65,13 +92,7 @@ def unreachable_delivery_ids(session: Session, *where: Any) -> set[int]:
             Delivery.channel == CHANNEL_MIN_LON,
             Delivery.state == PUBLISHED,
             or_(Employee.min_lon_enrolled.is_(False), has_left),
-            not_(
-                exists().where(
-                    kivra.payslip_id == Delivery.payslip_id,
-                    kivra.channel == CHANNEL_KIVRA,
-                    kivra.state.in_(_KIVRA_REACHING),
-                )
-            ),
+            reaching if reached_in_kivra else not_(reaching),
             *where,
         )
     )

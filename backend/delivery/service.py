@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -46,11 +46,17 @@ from backend.delivery.outbox import (
 from backend.delivery.planning import (
     PayslipFacts,
     RunPreparation,
+    plan_routes,
     release_time,
     run_or_404,
     send_blocked,
 )
-from backend.delivery.reach import UNREACHABLE, unreachable_delivery_ids
+from backend.delivery.reach import (
+    NOT_IN_MIN_LON,
+    UNREACHABLE,
+    not_in_min_lon_delivery_ids,
+    unreachable_delivery_ids,
+)
 from backend.delivery.routing import Route
 from backend.errors import ConflictError, NotFoundError
 from backend.kivra.errors import KivraValidationError
@@ -227,8 +233,74 @@ def cancel_job(session: Session, company_id: int, job_id: int) -> SendJobRow:
     return job
 
 
+def unreachable_payslips(session: Session, job: SendJobRow) -> set[int]:
+    """Payslip ids of the job whose Min lön copy reached nobody."""
+    ids = unreachable_delivery_ids(session, Delivery.send_job_id == job.id)
+    if not ids:
+        return set()
+    return set(session.scalars(select(Delivery.payslip_id).where(Delivery.id.in_(ids))))
+
+
+def _reroute_unreachable(
+    session: Session,
+    job: SendJobRow,
+    prep: RunPreparation,
+    kivra_users: set[str],
+    now: datetime,
+) -> int:
+    """Give Kivra deliveries to payslips that reached nobody but now can.
+
+    A payslip that reached nobody is routed again with the current facts:
+    an employee who has become a Kivra user gets a Kivra delivery, due at
+    once. (One enrolled in Min lön since reads the Min lön copy already:
+    `backend.delivery.reach` counts it as published.) A payslip that has a
+    Kivra row already is left alone: a failed one is resent above, and
+    nothing delivered is ever sent again.
+    """
+    unreachable = unreachable_payslips(session, job)
+    if not unreachable or not prep.kivra_enabled or prep.tenant_key is None:
+        return 0
+    have_kivra = set(
+        session.scalars(
+            select(Delivery.payslip_id).where(
+                Delivery.send_job_id == job.id, Delivery.channel == CHANNEL_KIVRA
+            )
+        )
+    )
+    plan = [
+        PlannedPayslip(p.payslip_id, p.employee_id, p.personnummer, r)
+        for p, r in plan_routes(prep, kivra_users)
+        if r.to_kivra
+        and p.payslip_id in unreachable
+        and p.payslip_id not in have_kivra
+        and p.payslip_id not in prep.too_large
+    ]
+    if not plan:
+        return 0
+    job.kivra_enabled = True
+    job.tenant_key = prep.tenant_key
+    write_deliveries(
+        session, job, period=prep.period, pay_date=prep.pay_date, plan=plan, now=now
+    )
+    return session.execute(
+        update(Delivery)
+        .where(
+            Delivery.send_job_id == job.id,
+            Delivery.channel == CHANNEL_KIVRA,
+            Delivery.state == HELD,
+            Delivery.payslip_id.in_([item.payslip_id for item in plan]),
+        )
+        .values(state=PENDING, next_attempt_at=now)
+    ).rowcount  # type: ignore[attr-defined]
+
+
 def resend_failed(
-    session: Session, company_id: int, period: str
+    session: Session,
+    company_id: int,
+    period: str,
+    *,
+    prep: RunPreparation | None = None,
+    kivra_users: set[str] | None = None,
 ) -> tuple[SendJobRow, int]:
     """Queue the run's failed Kivra deliveries again, with freshly built bodies.
 
@@ -239,6 +311,9 @@ def resend_failed(
     delivery that did arrive unseen is still recognised by Kivra's duplicate
     control. An `uncertain` delivery (it may have arrived) is sent again
     with its stored bytes, unchanged.
+
+    A payslip that reached nobody is routed again with `prep` (the run read
+    now) and `kivra_users` (usermatch now): see `_reroute_unreachable`.
 
     Raises:
         NotFoundError: when the run or its send job does not exist.
@@ -294,6 +369,8 @@ def resend_failed(
         delivery.error_code = delivery.error_sv = delivery.error_en = None
         delivery.finished_at = None
         requeued += 1
+    if prep is not None and job.state != JOB_HELD:
+        requeued += _reroute_unreachable(session, job, prep, kivra_users or set(), now)
     if requeued and job.state == JOB_DONE:
         job.state = JOB_SENDING
         job.finished_at = None
@@ -317,6 +394,10 @@ def job_view(session: Session, job: SendJobRow, *, created: bool = False) -> Sen
     unreachable = len(unreachable_delivery_ids(session, Delivery.send_job_id == job.id))
     counts[PUBLISHED] -= unreachable
     counts[UNREACHABLE] = unreachable
+    # Nor is the copy of someone outside Min lön whom Kivra reached instead.
+    unread = len(not_in_min_lon_delivery_ids(session, Delivery.send_job_id == job.id))
+    counts[PUBLISHED] -= unread
+    counts[NOT_IN_MIN_LON] = unread
     next_attempt = session.scalar(
         select(func.min(Delivery.next_attempt_at)).where(
             Delivery.send_job_id == job.id, Delivery.state == RETRYING

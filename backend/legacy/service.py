@@ -25,6 +25,7 @@ from backend.legacy.models import VlaDelivery, VlaImport
 from backend.logging import mask_personnummer
 from backend.notifications.service import notify_company
 from backend.payroll.models import Company
+from backend.validation_messages import translate_validation_message
 from shared_types.agreements import VlaImportResult
 
 logger = logging.getLogger(__name__)
@@ -68,9 +69,15 @@ def announce_move_once(session: Session, company_id: int) -> bool:
     return True
 
 
-def _invalid_file(reason: str) -> InvalidInputError:
+def _invalid_file(exc: msgspec.MsgspecError) -> InvalidInputError:
+    reason = str(exc)
+    reason_sv = (
+        translate_validation_message(reason, "sv")
+        if isinstance(exc, msgspec.ValidationError)
+        else "filen är inte giltig JSON."
+    )
     return InvalidInputError(
-        f"Exportfilen från den gamla webbtjänsten kunde inte läsas: {reason}",
+        f"Exportfilen från den gamla webbtjänsten kunde inte läsas: {reason_sv}",
         f"The export file from the old web service could not be read: {reason}",
     )
 
@@ -93,7 +100,7 @@ def import_vla_export(
     try:
         export = decode_export(data)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise _invalid_file(str(exc)) from exc
+        raise _invalid_file(exc) from exc
     company = session.scalar(
         select(Company).where(Company.orgnr == export.company.orgnr)
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import click
 import pytest
@@ -73,3 +74,16 @@ def test_cli_send_payslips_before_approval_is_refused_in_swedish(
     assert result.exit_code != 0
     assert result.stderr.startswith("Fel: ")
     assert "Error" not in result.stderr
+
+
+def test_cli_import_vla_explains_a_wrong_export_in_swedish(
+    cli: Invoke, tmp_path: Path
+) -> None:
+    export = tmp_path / "export.json"
+    export.write_text('{"format": "vla-kivra-export", "version": 1}', "utf-8")
+    result = cli("import-vla", str(export))
+    assert result.exit_code != 0
+    assert result.stderr == (
+        "Fel: Exportfilen från den gamla webbtjänsten kunde inte läsas: "
+        "Fältet `exported_at` saknas.\n"
+    )

@@ -235,5 +235,49 @@ async def test_status_page_rerouted_delivery_gives_kivra_reason(
         page = admin.get(f"{base}/status", params={"month": company.period}).json()
 
     row = next(row for row in page["rows"] if row["employee_id"] == first)
-    assert (row["kivra"], row["min_lon"]) == ("delivered", "published")
+    # Not in Min lön: its copy there is read by nobody, Kivra reached them.
+    assert (row["kivra"], row["min_lon"]) == ("delivered", "not_in_min_lon")
     assert row["reason"] == REASON_TEXTS[Reason.KIVRA_USER][0]
+    totals = {(t["channel"], t["outcome"]): t["count"] for t in page["totals"]}
+    assert totals == {
+        ("kivra", "delivered"): 1,
+        ("min_lon", "not_in_min_lon"): 1,
+        ("min_lon", "unreachable"): 1,
+    }
+
+
+async def test_delivery_resend_failed_reaches_unreachable_who_joined_kivra(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    """Reached nobody, then joined Kivra: "Skicka om misslyckade" sends it there."""
+    company = build_company(server.session_factory, employees=2, is_new_customer=True)
+    kivra_user, unreachable = company.employee_ids
+    first, later = personnummer_of(server.session_factory, company.employee_ids)
+    emulator.operator.seed_recipient(first, "active")
+    base = f"/api/companies/{company.company_id}"
+    run = f"{base}/payroll-runs/{company.period}"
+    with client_for(server, company.clerk_email) as clerk:
+        job = clerk.post(f"{run}/send", json={"mode": "now"}).json()
+        await run_worker_rounds(server.settings, server.session_factory)
+        nothing = clerk.post(f"{run}/resend-failed").json()
+        emulator.operator.seed_recipient(later, "active")
+        resend = clerk.post(f"{run}/resend-failed")
+        assert resend.status_code == 202, resend.text
+        await run_worker_rounds(server.settings, server.session_factory)
+        again = clerk.post(f"{run}/resend-failed").json()
+        counts = clerk.get(f"{base}/send-jobs/{job['id']}").json()
+        page = clerk.get(f"{base}/status", params={"month": company.period}).json()
+
+    assert nothing["requeued"] == 0
+    assert resend.json()["requeued"] == 1
+    assert again["requeued"] == 0
+    assert counts["counts"]["delivered"] == 2
+    assert counts["counts"]["unreachable"] == 0
+    rows = {row["employee_id"]: row for row in page["rows"]}
+    assert rows[unreachable]["kivra"] == "delivered"
+    assert rows[unreachable]["min_lon"] == "not_in_min_lon"
+    assert (counts["counts"]["published"], counts["counts"]["not_in_min_lon"]) == (0, 1)
+    # Each person got exactly one copy in Kivra: nothing delivered was resent.
+    assert len(emulator.operator.received(first)) == 1
+    assert len(emulator.operator.received(later)) == 1
+    assert rows[kivra_user]["kivra"] == "delivered"

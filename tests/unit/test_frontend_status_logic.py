@@ -224,7 +224,11 @@ def test_failure_advice_follows_the_kind_of_failure() -> None:
     other = advice("50000")
     assert "personnummer" not in other
     assert "kontakta supporten" in other
-    assert "Bjud in" in advice(None, "min_lon")
+    unreachable = advice(None, "min_lon")
+    assert "Anslut den anställda till Min lön" in unreachable
+    # An e-mail address alone reaches nobody: it is not offered as a fix.
+    assert "e-post" not in unreachable
+    assert "”Skicka om misslyckade” så skickas det till Kivra" in unreachable
 
 
 def test_end_kivra_only_after_confirmation() -> None:
