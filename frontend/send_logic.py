@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from shared_types.agreements import AgreementApproved
 from shared_types.delivery import Forecast, SendJob
 
 
@@ -146,6 +147,21 @@ def approve(phase: SendPhase, *, terms_accepted: bool) -> SendPhase:
     if phase == SendPhase.AGREEMENT and terms_accepted:
         return SendPhase.APPROVING
     return phase
+
+
+def after_approval(
+    approved: AgreementApproved, *, english: bool
+) -> tuple[SendPhase, str]:
+    """The phase and message once the agreement is approved from the run.
+
+    The approval stands even when the held send may not start (e.g. the
+    company's contact details cannot make a Kivra payslip): the run is ready
+    again and the message says why nothing was sent.
+    """
+    if approved.send_job is not None:
+        return phase_for_job(approved.send_job), ""
+    blocked = approved.send_blocked_en if english else approved.send_blocked_sv
+    return SendPhase.READY, blocked or ""
 
 
 def close_dialog(phase: SendPhase) -> SendPhase:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+import msgspec
+
 from shared_types.base import ApiStruct
 from shared_types.delivery import SendJob
 
@@ -91,6 +93,12 @@ class AgreementApproved(ApiStruct):
     agreement: Agreement
     # With `resume_send`: the send job that started (or already existed).
     send_job: SendJob | None = None
+    # With `resume_send` when the run may not be sent (e.g. the company's
+    # contact details cannot make a Kivra payslip): the agreement is still
+    # approved, nothing was sent, and this says why and what to correct.
+    send_blocked_sv: str | None = None
+    send_blocked_en: str | None = None
+    send_blocked_fields: list[str] = msgspec.field(default_factory=list)
 
 
 class AgreementScopesUpdate(ApiStruct):

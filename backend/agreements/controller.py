@@ -23,6 +23,7 @@ from backend.agreements.status import status_page
 from backend.agreements.tenant import ensure_tenant
 from backend.auth.guards import CurrentUserDep, require_staff
 from backend.db.base import utcnow
+from backend.delivery.planning import RunNotSendableError
 from backend.deps import AppSettings, DbSession
 from backend.errors import NotFoundError
 from backend.kivra_factory import kivra_client
@@ -130,18 +131,28 @@ class AgreementController(Controller):
             )
         db_session.commit()
         send_job = None
+        blocked: RunNotSendableError | None = None
         if data.resume_send is not None:
-            send_job = await resume_send(
-                db_session,
-                settings,
-                company_id=company_id,
-                period=data.resume_send.period,
-                mode=data.resume_send.mode,
-                user_id=current_user.id,
-            )
+            try:
+                send_job = await resume_send(
+                    db_session,
+                    settings,
+                    company_id=company_id,
+                    period=data.resume_send.period,
+                    mode=data.resume_send.mode,
+                    user_id=current_user.id,
+                )
+            except RunNotSendableError as exc:
+                # The approval stands; the answer says why nothing was sent.
+                db_session.rollback()
+                blocked = exc
+        fields = blocked.extra.get("company_fields", []) if blocked else []
         return AgreementApproved(
             agreement=service.agreement_view(db_session, company_id, current_user),
             send_job=send_job,
+            send_blocked_sv=blocked.message_sv if blocked else None,
+            send_blocked_en=blocked.message_en if blocked else None,
+            send_blocked_fields=list(fields),
         )
 
     @put("/agreement/scopes", sync_to_thread=True)

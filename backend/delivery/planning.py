@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.agreements.gate import check_send, require_send
+from backend.agreements.gate import activation_required_error, check_send
 from backend.delivery.employer import contact_message, contact_problems
 from backend.delivery.outbox import too_large_for_kivra, too_large_message
 from backend.delivery.routing import (
@@ -166,11 +166,15 @@ def prepare_run(
     blocked = _blocked_reason(run, invalid)
     if for_send and blocked is not None:
         raise blocked
-    gate = (
-        require_send(session, company_id)
-        if for_send
-        else check_send(session, company_id)
-    )
+    employer_blocked = _employer_blocked(company)
+    gate = check_send(session, company_id)
+    if for_send and gate.activation_required:
+        # Activating is for sending to Kivra, which these contact details
+        # cannot do: have them corrected before the offer is shown, so no
+        # agreement or tenant is made for a send that would then be refused.
+        if employer_blocked is not None:
+            raise employer_blocked
+        raise activation_required_error(company_id)
     return RunPreparation(
         company_id=company_id,
         run_id=run.id,
@@ -181,7 +185,7 @@ def prepare_run(
         company_retains=company.retain_in_kivra,
         payslips=payslips,
         blocked=blocked,
-        employer_blocked=_employer_blocked(company),
+        employer_blocked=employer_blocked,
         too_large=too_large_for_kivra(
             session, run.id, {p.payslip_id: p.personnummer for p in payslips}
         ),

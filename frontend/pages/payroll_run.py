@@ -223,15 +223,19 @@ class RunState(SessionState):
         )
         try:
             approved = await self.api().approve_agreement(self.company_id, approval)
-            job = approved.send_job or await self.api().send_run(
-                self.company_id, self.period, self.mode
-            )
         except ApiError as error:
             yield self._fail(error)
+            yield RunState.refresh_forecast
             return
-        self.kivra_enabled = True
         self.button_target = "status"
-        self._apply_job(job)
+        self.phase, self.error = send_logic.after_approval(
+            approved, english=self.language == "en"
+        )
+        if approved.send_job is not None:
+            self._apply_job(approved.send_job)
+        # Whatever became of the send: Kivra's state and where the payslips
+        # go have changed with the approval.
+        yield RunState.refresh_forecast
         if self.phase == SendPhase.SENDING:
             yield RunState.poll_job
 

@@ -8,6 +8,7 @@ import pytest
 
 from frontend import send_logic
 from frontend.send_logic import SendPhase
+from shared_types.agreements import Agreement, AgreementApproved, AgreementTerms
 from shared_types.delivery import Forecast, ForecastEntry, SendJob
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -176,3 +177,45 @@ def test_summary_lists_unreachable_apart_from_published() -> None:
         ("unreachable", 1),
     ]
     assert rows[2].label_sv == "Nådde ingen (ingen nåbar kanal)"
+
+
+def _approved(job: SendJob | None, **blocked: object) -> AgreementApproved:
+    agreement = Agreement(
+        company_id=1,
+        state="active",
+        terms=AgreementTerms(
+            version="2026-01", title_sv="", title_en="", text_sv="", text_en=""
+        ),
+        approved_version="2026-01",
+        scopes=["payslips"],
+        entry_point="payroll_run",
+        approved_at=NOW,
+        approved_by_user_id=1,
+        ended_at=None,
+        card_state="active",
+        can_manage=False,
+        history=[],
+    )
+    return AgreementApproved(agreement=agreement, send_job=job, **blocked)  # type: ignore[arg-type]
+
+
+def test_after_approval_follows_the_resumed_send() -> None:
+    phase, message = send_logic.after_approval(
+        _approved(make_job(pending=4)), english=False
+    )
+    assert (phase, message) == (SendPhase.SENDING, "")
+
+
+def test_after_approval_a_refused_send_leaves_the_run_ready_and_says_why() -> None:
+    """The approval stands; the page is ready again with the reason shown."""
+    approved = _approved(
+        None, send_blocked_sv="Rätta adressen.", send_blocked_en="Fix the address."
+    )
+    assert send_logic.after_approval(approved, english=False) == (
+        SendPhase.READY,
+        "Rätta adressen.",
+    )
+    assert send_logic.after_approval(approved, english=True) == (
+        SendPhase.READY,
+        "Fix the address.",
+    )
