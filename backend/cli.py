@@ -340,3 +340,44 @@ def demo(cli: CliContext) -> None:
     from backend.demo.seed import demo_command
 
     raise SystemExit(demo_command(cli.settings))
+
+
+@main.command("update-company")
+@click.option(
+    "--company", "orgnr", required=True, help="The company's organisation number."
+)
+@click.option("--name", default=None, help="The company's name.")
+@click.option("--street-address", default=None, help="Street address.")
+@click.option("--postal-code", default=None, help="Postal code.")
+@click.option("--city", default=None, help="City.")
+@click.option("--email", default=None, help="The company's e-mail address.")
+@click.option("--phone", default=None, help="Telephone number, e.g. 08-123 456 78.")
+@pass_cli
+def update_company(  # noqa: PLR0917 - click passes every option positionally
+    cli: CliContext,
+    orgnr: str,
+    name: str | None,
+    street_address: str | None,
+    postal_code: str | None,
+    city: str | None,
+    email: str | None,
+    phone: str | None,
+) -> None:
+    """Correct a company's name, address, e-mail or telephone number."""
+    from backend.auth.cli import update_company_command
+
+    given = {
+        "name": name,
+        "street_address": street_address,
+        "postal_code": postal_code,
+        "city": city,
+        "email": email,
+        "phone": phone,
+    }
+    code, line = update_company_command(
+        cli.settings,
+        orgnr=orgnr,
+        changes={key: value for key, value in given.items() if value is not None},
+    )
+    click.echo(line, err=code != 0)
+    raise SystemExit(code)
