@@ -27,6 +27,7 @@ from backend.delivery.routing import (
     Route,
     needs_usermatch,
     route,
+    unreachable_reason,
 )
 from backend.errors import ConflictError, NotFoundError
 from backend.logging import mask_personnummer
@@ -257,8 +258,8 @@ def build_forecast(
                 and p.facts.employment_end < prep.pay_date
             )
         if not reachable:
-            reason_sv = f"{reason_sv} {UNREACHABLE_TEXTS[0]}"
-            reason_en = f"{reason_en} {UNREACHABLE_TEXTS[1]}"
+            reason_sv = unreachable_reason(reason_sv, UNREACHABLE_TEXTS[0])
+            reason_en = unreachable_reason(reason_en, UNREACHABLE_TEXTS[1])
         entries.append(
             ForecastEntry(
                 employee_id=p.employee_id,
@@ -284,7 +285,9 @@ def build_forecast(
         blocked_sv=blocked.message_sv if blocked else None,
         blocked_en=blocked.message_en if blocked else None,
         to_kivra=sum(1 for e in entries if e.channel == "kivra"),
-        to_min_lon=sum(1 for e in entries if e.channel == "min_lon"),
+        # The counts partition the payslips: an unreachable one is counted
+        # as unreachable only, not as going to Min lön as well.
+        to_min_lon=sum(1 for e in entries if e.channel == "min_lon" and e.reachable),
         retained_in_kivra=sum(1 for e in entries if e.retained_in_kivra),
         unreachable=unreachable,
         # Also flagged when a payslip meant for Kivra is too large for it.

@@ -97,9 +97,20 @@ REASON_TEXTS: dict[Reason, tuple[str, str]] = {
 }
 
 UNREACHABLE_TEXTS = (
-    "Ingen nåbar kanal: personen har varken Kivra eller Min lön. Lämna lönebeskedet på annat sätt.",
-    "No reachable channel: the person has neither Kivra nor Min lön. Hand over the payslip another way.",
+    "Ingen nåbar kanal: personen har varken Kivra eller Min lön, så lönebeskedet når ingen. Lämna det på annat sätt eller anslut personen till Min lön.",
+    "No reachable channel: the person has neither Kivra nor Min lön, so the payslip reaches nobody. Hand it over another way or enrol the person in Min lön.",
 )
+
+
+def unreachable_reason(reason: str, unreachable: str) -> str:
+    """An unreachable payslip's reason: the routing reason's cause only.
+
+    The routing reason goes on to say where the payslip goes ("publiceras i
+    Min lön"), which nobody reading it could open; only the cause before the
+    colon is kept, followed by `unreachable`.
+    """
+    cause = reason.split(":", 1)[0].rstrip(".")
+    return f"{cause}. {unreachable}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import msgspec
@@ -281,3 +282,45 @@ async def test_delivery_resend_failed_reaches_unreachable_who_joined_kivra(
     assert len(emulator.operator.received(first)) == 1
     assert len(emulator.operator.received(later)) == 1
     assert rows[kivra_user]["kivra"] == "delivered"
+
+
+async def test_forecast_counts_each_payslip_once(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    """Kivra, Min lön and unreachable partition the run; no contradiction."""
+    company = build_company(server.session_factory, employees=4, is_new_customer=True)
+    kivra_user, enrolled, unreachable, left = company.employee_ids
+    [ssn] = personnummer_of(server.session_factory, [kivra_user])
+    emulator.operator.seed_recipient(ssn, "active")
+    with server.session_factory.begin() as session:
+        session.execute(
+            update(Employee)
+            .where(Employee.id == enrolled)
+            .values(min_lon_enrolled=True)
+        )
+        session.execute(
+            update(Employee)
+            .where(Employee.id == left)
+            .values(employment_end=date(2024, 1, 31))
+        )
+    run = f"/api/companies/{company.company_id}/payroll-runs/{company.period}"
+    with client_for(server, company.clerk_email) as clerk:
+        forecast = clerk.get(f"{run}/forecast").json()
+
+    assert (
+        forecast["to_kivra"],
+        forecast["to_min_lon"],
+        forecast["unreachable"],
+    ) == (1, 1, 2)
+    total = forecast["to_kivra"] + forecast["to_min_lon"] + forecast["unreachable"]
+    assert total == len(forecast["entries"])
+    entries = {e["employee_id"]: e for e in forecast["entries"]}
+    for employee in (unreachable, left):
+        entry = entries[employee]
+        assert entry["reachable"] is False
+        assert "publiceras i Min lön" not in entry["reason_sv"]
+        assert "lönebeskedet når ingen" in entry["reason_sv"]
+        assert "published in Min lön" not in entry["reason_en"]
+        assert "reaches nobody" in entry["reason_en"]
+    assert entries[unreachable]["reason_sv"].startswith("Har inte Kivra. ")
+    assert entries[left]["reason_sv"].startswith("Har slutat och har inte Kivra. ")

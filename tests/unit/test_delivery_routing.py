@@ -8,10 +8,13 @@ import pytest
 
 from backend.delivery.planning import release_time
 from backend.delivery.routing import (
+    REASON_TEXTS,
+    UNREACHABLE_TEXTS,
     EmployeeFacts,
     Reason,
     age_on,
     route,
+    unreachable_reason,
     valid_personnummer,
 )
 from backend.delivery.service import retry_delay
@@ -141,3 +144,13 @@ def test_retry_delay_grows_and_is_capped() -> None:
     assert delays[-1] == timedelta(seconds=10)
     assert retry_delay(1, max_wait=120, retry_after=60) == timedelta(seconds=60)
     assert retry_delay(1, max_wait=5, retry_after=60) == timedelta(seconds=5)
+
+
+def test_routing_unreachable_reason_keeps_only_the_cause() -> None:
+    sv, en = REASON_TEXTS[Reason.NOT_IN_KIVRA]
+    said_sv = unreachable_reason(sv, UNREACHABLE_TEXTS[0])
+    said_en = unreachable_reason(en, UNREACHABLE_TEXTS[1])
+    assert said_sv == f"Har inte Kivra. {UNREACHABLE_TEXTS[0]}"
+    assert said_en == f"Not in Kivra. {UNREACHABLE_TEXTS[1]}"
+    assert "publiceras" not in said_sv
+    assert "lönebeskedet når ingen" in said_sv
