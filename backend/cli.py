@@ -381,3 +381,28 @@ def update_company(  # noqa: PLR0917 - click passes every option positionally
     )
     click.echo(line, err=code != 0)
     raise SystemExit(code)
+
+
+@main.command("approve-agreement")
+@click.option(
+    "--company", "orgnr", required=True, help="The company's organisation number."
+)
+@click.option(
+    "--scopes",
+    default="payslips",
+    show_default=True,
+    help="What the agreement covers: payslips, invoices or payslips,invoices.",
+)
+@pass_cli
+def approve_agreement(cli: CliContext, orgnr: str, scopes: str) -> None:
+    """Approve the Kivra i Lön agreement for a company and set up its Kivra tenant."""
+    from backend.agreements.cli import approve_agreement_command
+
+    code, lines = approve_agreement_command(
+        cli.settings,
+        orgnr=orgnr,
+        scopes=[scope.strip() for scope in scopes.split(",") if scope.strip()],
+    )
+    for line in lines:
+        click.echo(line, err=code != 0)
+    raise SystemExit(code)

@@ -204,8 +204,12 @@ def activation_required_error(company_id: int) -> ActivationRequiredError:
     """The 409 problem the send endpoint answers, carrying the offer."""
     offer: dict[str, Any] = msgspec.to_builtins(activation_offer(company_id))
     return ActivationRequiredError(
-        "Godkänn avtalet om Kivra i Lön innan första utskicket.",
-        "Approve the Kivra i Lön agreement before the first send.",
+        "Godkänn avtalet om Kivra i Lön innan första utskicket: under Fler "
+        "lösningar i webbappen eller med kommandot kivra-lon approve-agreement "
+        "--company <organisationsnummer>.",
+        "Approve the Kivra i Lön agreement before the first send: under More "
+        "solutions in the web app or with the command kivra-lon "
+        "approve-agreement --company <organisation number>.",
         extra={"offer": offer},
     )
 

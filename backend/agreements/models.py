@@ -25,6 +25,8 @@ ENTRY_FLER_LOSNINGAR = "fler_losningar"
 ENTRY_PAYROLL_RUN = "payroll_run"
 ENTRY_ONBOARDING = "onboarding"
 ENTRY_VLA_IMPORT = "vla_import"
+# An operator's approval with `kivra-lon approve-agreement`.
+ENTRY_CLI = "cli"
 ENTRY_POINTS = (ENTRY_FLER_LOSNINGAR, ENTRY_PAYROLL_RUN)
 
 # The agreement itself.

@@ -80,13 +80,16 @@ def _only_admin(user: CurrentUser, what_sv: str, what_en: str) -> None:
 def approve_agreement(
     session: Session,
     company: Company,
-    user: CurrentUser,
+    user: CurrentUser | None,
     *,
     terms_version: str,
     scopes: list[str],
     entry_point: str,
 ) -> KivraActivation:
     """Record the approval of the current terms; the tenant is set up after.
+
+    `user` is None for an operator on the command line (`kivra-lon
+    approve-agreement`), who has no user account and acts as an admin.
 
     Raises:
         OrgnrRequiredError: for a company without an organisation number.
@@ -95,8 +98,10 @@ def approve_agreement(
             from the payroll run.
     """
     chosen = _clean_scopes(scopes)
-    if not user.is_admin and (
-        entry_point != ENTRY_PAYROLL_RUN or chosen != [SCOPE_PAYSLIPS]
+    if (
+        user is not None
+        and not user.is_admin
+        and (entry_point != ENTRY_PAYROLL_RUN or chosen != [SCOPE_PAYSLIPS])
     ):
         _only_admin(
             user,
@@ -144,7 +149,7 @@ def approve_agreement(
     activation.terms_version = terms_version
     activation.scopes = chosen
     activation.entry_point = entry_point
-    activation.approved_by_user_id = user.id
+    activation.approved_by_user_id = user.id if user else None
     activation.approved_at = now
     activation.ended_at = None
     session.add(
@@ -154,7 +159,7 @@ def approve_agreement(
             terms_version=terms_version,
             scopes=chosen,
             entry_point=entry_point,
-            user_id=user.id,
+            user_id=user.id if user else None,
             detail={},
         )
     )
@@ -181,7 +186,10 @@ def change_scopes(
 
 
 def _record_scopes(
-    session: Session, activation: KivraActivation, user: CurrentUser, scopes: list[str]
+    session: Session,
+    activation: KivraActivation,
+    user: CurrentUser | None,
+    scopes: list[str],
 ) -> None:
     session.add(
         AgreementEvent(
@@ -189,7 +197,7 @@ def _record_scopes(
             kind="scopes_changed",
             terms_version=activation.terms_version,
             scopes=scopes,
-            user_id=user.id,
+            user_id=user.id if user else None,
             detail={"previous": ",".join(activation.scopes)},
         )
     )
