@@ -285,10 +285,11 @@ _ADVICE: dict[str, tuple[str, str]] = {
     ),
     "min_lon": (
         "Anslut den anställda till Min lön, så kan hon eller han läsa lönebeskedet "
-        "där direkt. Har personen skaffat Kivra, tryck på ”Skicka om misslyckade” "
-        "så skickas det till Kivra. Annars: lämna lönebeskedet på annat sätt.",
+        "där direkt. Har personen skaffat Kivra och skickar företaget lönebesked till "
+        "Kivra, tryck på ”Skicka om misslyckade” så skickas det till Kivra. Annars: lämna lönebeskedet på annat sätt.",
         "Enrol the employee in Min lön to let them read the payslip there at once. "
-        "If the person has joined Kivra, press “Resend failed” to send it to Kivra. "
+        "If the person has joined Kivra and the company sends payslips to Kivra, "
+        "press “Resend failed” to send it to Kivra. "
         "Otherwise, hand the payslip over another way.",
     ),
     "connection": (

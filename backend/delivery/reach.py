@@ -40,14 +40,16 @@ UNREACHABLE = "unreachable"
 UNREACHABLE_SV = (
     "Ingen nåbar kanal: personen har varken Kivra eller Min lön och har inte fått "
     "lönebeskedet. Lämna det på annat sätt, eller anslut personen till Min lön "
-    "om hon eller han fortfarande är anställd. Har personen skaffat Kivra, tryck "
-    "på ”Skicka om misslyckade” så skickas det till Kivra."
+    "om hon eller han fortfarande är anställd. Har personen skaffat Kivra och "
+    "skickar företaget lönebesked till Kivra, tryck på ”Skicka om misslyckade” "
+    "så skickas det till Kivra."
 )
 UNREACHABLE_EN = (
     "No reachable channel: the person has neither Kivra nor Min lön and has not "
     "received the payslip. Hand it over another way, or enrol the person in "
-    "Min lön if still employed. If the person has joined Kivra, press "
-    "“Resend failed” to send it to Kivra."
+    "Min lön if still employed. If the person has joined Kivra and "
+    "the company sends payslips to Kivra, press “Resend failed” to send it "
+    "to Kivra."
 )
 
 # The Min lön copy of someone outside Min lön whom Kivra reaches (a Kivra user

@@ -229,6 +229,7 @@ def test_failure_advice_follows_the_kind_of_failure() -> None:
     # An e-mail address alone reaches nobody: it is not offered as a fix.
     assert "e-post" not in unreachable
     assert "”Skicka om misslyckade” så skickas det till Kivra" in unreachable
+    assert "skickar företaget lönebesked till Kivra" in unreachable
 
 
 def test_end_kivra_only_after_confirmation() -> None:
