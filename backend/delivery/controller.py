@@ -91,6 +91,15 @@ class DeliveryController(Controller):
             users = await _kivra_users(kivra, prep)
         forecast = planning.build_forecast(prep, planning.plan_routes(prep, users))
         gate = check_send(db_session, company_id)
+        blocked = prep.employer_blocked if gate.activation_required else None
+        if blocked is not None and forecast.can_send:
+            # The send answers this before the activation offer: say it now.
+            forecast = msgspec.structs.replace(
+                forecast,
+                can_send=False,
+                blocked_sv=blocked.message_sv,
+                blocked_en=blocked.message_en,
+            )
         return msgspec.structs.replace(
             forecast, activation_required=gate.activation_required
         )

@@ -32,6 +32,10 @@ def test_activation_send_names_missing_contact_details_before_the_offer(
     _strip_contact_details(activation_world, company.company_id)
     base = f"/api/companies/{company.company_id}"
     with client_for(activation_world.api, company.clerk_email) as clerk:
+        forecast = clerk.get(f"{base}/payroll-runs/{PERIOD}/forecast").json()
+        assert forecast["activation_required"] is True
+        assert forecast["can_send"] is False
+        assert "kivra-lon update-company" in forecast["blocked_sv"]
         sent = clerk.post(f"{base}/payroll-runs/{PERIOD}/send", json={"mode": "now"})
         assert sent.status_code == 409, sent.text
         problem = sent.json()
