@@ -17,6 +17,11 @@ from backend.agreements import service, terms
 from backend.agreements.models import ENTRY_CLI, KivraActivation
 from backend.agreements.tenant import ensure_tenant
 from backend.db.session import create_db_engine, make_session_factory
+from backend.delivery.employer import (
+    FIX_HINT_SV,
+    contact_problem_text,
+    contact_problems,
+)
 from backend.errors import AppError, NotFoundError
 from backend.kivra_factory import kivra_client
 from backend.payroll import identity, repository
@@ -58,11 +63,16 @@ def approve_agreement_command(
             session.commit()
             card = service.kivra_card(session, company.id)
             covered = ", ".join(SCOPE_TEXTS_SV[s] for s in activation.scopes)
-            return 0, [
+            lines = [
                 f"Avtalet om Kivra i Lön (version {activation.terms_version}) är "
                 f"godkänt för {company.name}; det omfattar {covered}.",
                 f"Kivra-kortet under Fler lösningar: {card.title_sv}. {card.text_sv}",
             ]
+            missing = contact_problems(company)
+            if missing:
+                problem, _en = contact_problem_text(missing)
+                lines.append(f"Obs: {problem} {FIX_HINT_SV} innan ni skickar.")
+            return 0, lines
     except AppError as exc:
         return 1, [exc.message_sv]
     finally:

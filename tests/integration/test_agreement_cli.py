@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.agreements.models import AgreementEvent, KivraActivation
 from backend.cli import main
 from backend.db.migrate import upgrade
 from backend.db.session import create_db_engine, make_session_factory
+from backend.payroll.models import Company
 from backend.settings import load_settings
 from tests.emulator_fixtures import EmulatorHandle
 from tests.integration.test_delivery_support import (
@@ -79,6 +80,7 @@ def test_agreement_cli_approves_so_that_the_refused_send_goes_through(
     assert approved.exit_code == 0, approved.output
     assert "godkänt" in approved.output
     assert "Kivra-kortet under Fler lösningar" in approved.output
+    assert "Obs:" not in approved.output
     assert [t["orgnrs"] for t in kivra_emulator.operator.tenants()] == [
         [f"SE{company.orgnr}01"]
     ]
@@ -119,3 +121,20 @@ def test_agreement_cli_refuses_unknown_company_and_scopes(
     )
     assert both.exit_code == 0, both.output
     assert "lönebesked, fakturor" in both.output
+
+
+def test_agreement_cli_warns_when_contact_details_cannot_reach_kivra(
+    factory: sessionmaker[Session],
+) -> None:
+    company = build_company(factory, employees=1)
+    with factory() as session, session.begin():
+        session.execute(
+            update(Company)
+            .where(Company.id == company.company_id)
+            .values(phone="(08) 123 45")
+        )
+    approved = _run("approve-agreement", "--company", company.orgnr)
+    assert approved.exit_code == 0, approved.output
+    assert "Obs:" in approved.output
+    assert "telefonnummer" in approved.output
+    assert "kivra-lon update-company" in approved.output
