@@ -186,9 +186,9 @@ class DeliveryController(Controller):
         require_staff(current_user, company_id)
         async with kivra_client(settings) as kivra:
             prep = await _prepare(db_session, kivra, company_id, period, for_send=False)
-            job = service.existing_job(db_session, prep.run_id)
+            sent = service.existing_job(db_session, prep.run_id)
             unreachable = (
-                service.unreachable_payslips(db_session, job) if job else set()
+                service.unreachable_payslips(db_session, sent) if sent else set()
             )
             db_session.commit()
             users: set[str] = set()

@@ -282,7 +282,7 @@ def _reroute_unreachable(
     write_deliveries(
         session, job, period=prep.period, pay_date=prep.pay_date, plan=plan, now=now
     )
-    return session.execute(
+    released: int = session.execute(
         update(Delivery)
         .where(
             Delivery.send_job_id == job.id,
@@ -292,6 +292,7 @@ def _reroute_unreachable(
         )
         .values(state=PENDING, next_attempt_at=now)
     ).rowcount  # type: ignore[attr-defined]
+    return released
 
 
 def resend_failed(
