@@ -5,17 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import msgspec
 import pytest
 from sqlalchemy import update
 
 from backend.agreements.models import KivraActivation
-from backend.app import create_app
 from backend.db.base import utcnow
-from backend.db.migrate import upgrade
-from backend.db.session import create_db_engine, make_session_factory
 from backend.delivery.models import Delivery, SendJob
 from backend.delivery.runtime import worker_kivra_client
 from backend.delivery.worker import DeliveryWorker
@@ -24,15 +20,14 @@ from backend.payroll.models import Employee, PayrollRun, PayslipDocument
 from tests.emulator_fixtures import EmulatorHandle
 from tests.integration.test_delivery_support import (
     deliveries_of,
-    delivery_settings,
     job_state,
     personnummer_of,
     run_worker_rounds,
     seed_emulator_client,
+    serve_delivery_api,
     tenant_key_of,
 )
 from tests.payroll_fixtures import ApiServer, DemoCompany, build_company, client_for
-from tests.support import serve_asgi
 
 
 @pytest.fixture(scope="module")
@@ -40,16 +35,9 @@ def server(
     tmp_path_factory: pytest.TempPathFactory, _kivra_emulator_server: object
 ) -> Iterator[ApiServer]:
     """The API on SQLite, talking to the session's emulator; no embedded worker."""
-    path: Path = tmp_path_factory.mktemp("delivery") / "api.sqlite3"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    settings = delivery_settings(url, _kivra_emulator_server.base_url)  # type: ignore[attr-defined]
-    engine = create_db_engine(url)
-    try:
-        with serve_asgi(create_app(settings)) as base_url:
-            yield ApiServer(base_url, settings, make_session_factory(engine))
-    finally:
-        engine.dispose()
+    base_url: str = _kivra_emulator_server.base_url  # type: ignore[attr-defined]
+    with serve_delivery_api(tmp_path_factory.mktemp("delivery"), base_url) as api:
+        yield api
 
 
 @pytest.fixture

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from backend.app import create_app
-from backend.db.migrate import upgrade
-from backend.db.session import create_db_engine, make_session_factory
 from backend.kivra.errors import KivraBadRequestError
 from tests.emulator_fixtures import EmulatorHandle
 from tests.integration.test_delivery_support import (
-    delivery_settings,
     personnummer_of,
     run_worker_rounds,
     seed_emulator_client,
+    serve_delivery_api,
 )
 from tests.payroll_fixtures import ApiServer, build_company, client_for
-from tests.support import serve_asgi
 
 
 @pytest.fixture(scope="module")
@@ -27,16 +22,9 @@ def server(
     tmp_path_factory: pytest.TempPathFactory, _kivra_emulator_server: object
 ) -> Iterator[ApiServer]:
     """The API on SQLite, talking to the session's emulator; no embedded worker."""
-    path: Path = tmp_path_factory.mktemp("reason") / "api.sqlite3"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    settings = delivery_settings(url, _kivra_emulator_server.base_url)  # type: ignore[attr-defined]
-    engine = create_db_engine(url)
-    try:
-        with serve_asgi(create_app(settings)) as base_url:
-            yield ApiServer(base_url, settings, make_session_factory(engine))
-    finally:
-        engine.dispose()
+    base_url: str = _kivra_emulator_server.base_url  # type: ignore[attr-defined]
+    with serve_delivery_api(tmp_path_factory.mktemp("reason"), base_url) as api:
+        yield api
 
 
 async def test_status_page_kivra_refusal_reason_en_comes_from_the_message_table(

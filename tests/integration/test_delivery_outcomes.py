@@ -11,7 +11,6 @@ import hashlib
 import json
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import msgspec
 import pytest
@@ -19,9 +18,6 @@ from rich.console import Console
 from sqlalchemy import select, update
 
 from backend.agreements.terms import CURRENT
-from backend.app import create_app
-from backend.db.migrate import upgrade
-from backend.db.session import create_db_engine, make_session_factory
 from backend.delivery.cli import _summary
 from backend.delivery.models import Delivery
 from backend.delivery.reach import UNREACHABLE_SV
@@ -31,13 +27,12 @@ from shared_types.delivery import SendJob
 from tests.emulator_fixtures import EmulatorHandle
 from tests.integration.test_delivery_support import (
     deliveries_of,
-    delivery_settings,
     personnummer_of,
     run_worker_rounds,
     seed_emulator_client,
+    serve_delivery_api,
 )
 from tests.payroll_fixtures import ApiServer, build_company, client_for
-from tests.support import serve_asgi
 
 
 @pytest.fixture(scope="module")
@@ -45,16 +40,9 @@ def server(
     tmp_path_factory: pytest.TempPathFactory, _kivra_emulator_server: object
 ) -> Iterator[ApiServer]:
     """The API on SQLite, talking to the session's emulator; no embedded worker."""
-    path: Path = tmp_path_factory.mktemp("outcomes") / "api.sqlite3"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    settings = delivery_settings(url, _kivra_emulator_server.base_url)  # type: ignore[attr-defined]
-    engine = create_db_engine(url)
-    try:
-        with serve_asgi(create_app(settings)) as base_url:
-            yield ApiServer(base_url, settings, make_session_factory(engine))
-    finally:
-        engine.dispose()
+    base_url: str = _kivra_emulator_server.base_url  # type: ignore[attr-defined]
+    with serve_delivery_api(tmp_path_factory.mktemp("outcomes"), base_url) as api:
+        yield api
 
 
 @pytest.fixture

@@ -16,34 +16,24 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from backend.app import create_app
-from backend.db.migrate import upgrade
-from backend.db.session import create_db_engine, make_session_factory
 from backend.kivra.content import MAX_CONTENT_BYTES
 from backend.payroll.models import Employee, PayslipDocument
 from tests.emulator_fixtures import EmulatorHandle
 from tests.integration.test_delivery_support import (
     deliveries_of,
-    delivery_settings,
     personnummer_of,
     run_worker_rounds,
     seed_emulator_client,
+    serve_delivery_api,
 )
 from tests.payroll_fixtures import ApiServer, build_company, client_for
-from tests.support import serve_asgi
 
 
 @pytest.fixture
 def server(tmp_path: Path, _kivra_emulator_server: object) -> Iterator[ApiServer]:
-    url = f"sqlite:///{tmp_path / 'oversized.sqlite3'}"
-    upgrade(url)
-    settings = delivery_settings(url, _kivra_emulator_server.base_url)  # type: ignore[attr-defined]
-    engine = create_db_engine(url)
-    try:
-        with serve_asgi(create_app(settings)) as base_url:
-            yield ApiServer(base_url, settings, make_session_factory(engine))
-    finally:
-        engine.dispose()
+    base_url: str = _kivra_emulator_server.base_url  # type: ignore[attr-defined]
+    with serve_delivery_api(tmp_path, base_url) as api:
+        yield api
 
 
 def _kb(text: str) -> int:

@@ -7,13 +7,19 @@ modules import from here.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.agreements.models import KivraActivation
+from backend.app import create_app
+from backend.db.migrate import upgrade
+from backend.db.session import create_db_engine, make_session_factory
 from backend.delivery.models import Delivery, SendJob
 from backend.delivery.runtime import worker_kivra_client
 from backend.delivery.worker import DeliveryWorker
@@ -21,6 +27,8 @@ from backend.kivra_factory import kivra_http_client
 from backend.payroll.models import Employee
 from backend.settings import Settings
 from tests.emulator_fixtures import EmulatorHandle
+from tests.payroll_fixtures import ApiServer
+from tests.support import serve_asgi
 
 CLIENT_ID = "kivra-lon-delivery"
 CLIENT_SECRET = "delivery-test-secret"
@@ -43,6 +51,23 @@ def delivery_settings(
         delivery_lease_seconds=30.0,
     )
     return msgspec.structs.replace(base, **overrides)
+
+
+@contextmanager
+def serve_delivery_api(folder: Path, emulator_base_url: str) -> Iterator[ApiServer]:
+    """Serve the API on a fresh SQLite file in `folder`, talking to the emulator.
+
+    The embedded worker is off, so a test decides when the worker runs.
+    """
+    url = f"sqlite:///{folder / 'api.sqlite3'}"
+    upgrade(url)
+    settings = delivery_settings(url, emulator_base_url)
+    engine = create_db_engine(url)
+    try:
+        with serve_asgi(create_app(settings)) as base_url:
+            yield ApiServer(base_url, settings, make_session_factory(engine))
+    finally:
+        engine.dispose()
 
 
 def seed_emulator_client(emulator: EmulatorHandle) -> None:
