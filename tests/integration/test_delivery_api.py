@@ -34,7 +34,7 @@ from tests.payroll_fixtures import ApiServer, DemoCompany, build_company, client
 def server(
     tmp_path_factory: pytest.TempPathFactory, _kivra_emulator_server: object
 ) -> Iterator[ApiServer]:
-    """The API on SQLite, talking to the session's emulator; no embedded worker."""
+    """The API on SQLite, talking to the test run's emulator; no embedded worker."""
     base_url: str = _kivra_emulator_server.base_url  # type: ignore[attr-defined]
     with serve_delivery_api(tmp_path_factory.mktemp("delivery"), base_url) as api:
         yield api

@@ -39,7 +39,7 @@ from tests.payroll_fixtures import ApiServer, build_company, client_for
 def server(
     tmp_path_factory: pytest.TempPathFactory, _kivra_emulator_server: object
 ) -> Iterator[ApiServer]:
-    """The API on SQLite, talking to the session's emulator; no embedded worker."""
+    """The API on SQLite, talking to the test run's emulator; no embedded worker."""
     base_url: str = _kivra_emulator_server.base_url  # type: ignore[attr-defined]
     with serve_delivery_api(tmp_path_factory.mktemp("outcomes"), base_url) as api:
         yield api
