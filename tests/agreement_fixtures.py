@@ -2,7 +2,7 @@
 
 - `activation_api` (module scope; SQLite, and PostgreSQL when it answers):
   the whole API over HTTP on a migrated database whose settings point at the
-  session's Kivra emulator, with fixed client credentials.
+  test run's Kivra emulator, with fixed client credentials.
 - `activation_world` (function scope): `activation_api` plus a reset
   emulator (`kivra_emulator`) in which those credentials are seeded. Build a
   new company per test with `build_company(world.api.session_factory)`.
