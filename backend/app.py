@@ -89,6 +89,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     start_worker, stop_worker = embedded_worker_hooks(settings, factory)
     return Litestar(
         route_handlers=[api],
+        # Logging is configured once per process (backend/logging.py); Litestar's
+        # own default would replace it and drop the events' structured extras.
+        logging_config=None,
         state=State(
             {"settings": settings, "engine": engine, "session_factory": factory}
         ),

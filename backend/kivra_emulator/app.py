@@ -219,6 +219,9 @@ def create_emulator_app(
         state.clients[client_id] = Client(client_id, client_secret, "Kivra i Lön")
     app = Litestar(
         route_handlers=[*KIVRA_HANDLERS, *OPERATOR_HANDLERS],
+        # Logging is configured once per process (backend/logging.py); Litestar's
+        # own default would replace it and drop the events' structured extras.
+        logging_config=None,
         state=State({"emulator": state}),
         exception_handlers={
             KivraError: _kivra_error_handler,
