@@ -24,6 +24,7 @@ from backend.legacy.export_format import VlaAgreement, decode_export
 from backend.legacy.models import VlaDelivery, VlaImport
 from backend.logging import mask_personnummer
 from backend.notifications.service import notify_company
+from backend.payroll.identity import normalise_orgnr
 from backend.payroll.models import Company
 from backend.validation_messages import translate_validation_message
 from shared_types.agreements import VlaImportResult
@@ -215,7 +216,12 @@ def _import_agreement(
 
 
 def moved_error(session: Session, orgnr: str, company_id: int, what: str) -> AppError:
-    """The old product's answer after the move: 410 with where it went."""
+    """The old product's answer after the move: 410 with where it went.
+
+    The old product wrote org numbers as NNNNNN-NNNN; both forms find the
+    company, and a number with a wrong check digit is refused as invalid.
+    """
+    orgnr = normalise_orgnr(orgnr)
     moved = session.scalar(
         select(VlaImport).where(
             VlaImport.orgnr == orgnr, VlaImport.company_id == company_id

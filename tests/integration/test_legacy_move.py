@@ -87,6 +87,14 @@ def test_legacy_import_moves_agreement_history_and_old_pages(
             assert gone.json()["code"] == "moved"
             assert gone.json()["moved_to"] == new
             assert gone.json()["detail"] == "Sidan har flyttat till löneprogrammet."
+            dashed = f"{company.orgnr[:6]}-{company.orgnr[6:]}"
+            same = clerk.get(f"/api/legacy/vla/companies/{dashed}/kivra/{page}")
+            assert same.status_code == 410
+            assert same.json()["moved_to"] == new
+        bad_check_digit = company.orgnr[:9] + str((int(company.orgnr[9]) + 1) % 10)
+        invalid = clerk.get(f"/api/legacy/vla/companies/{bad_check_digit}/kivra/status")
+        assert invalid.status_code == 422
+        assert invalid.json()["title"] == "Organisationsnumret är ogiltigt."
 
         agreement = clerk.get(f"/api/companies/{cid}/agreement").json()
         assert agreement["state"] == "active"
