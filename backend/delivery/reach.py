@@ -9,9 +9,11 @@ in the command line summary, with what to do about it.
 
 It is worked out from the employee's current facts, like the routing rule:
 once the employee is enrolled in Min lön the same copy counts as published.
-Once a Kivra delivery reaches such an employee (a Kivra user by now), the
-Min lön copy is still read by nobody: it shows as `not_in_min_lon`, and the
-employee as reached through Kivra.
+Once a Kivra delivery has reached such an employee (a Kivra user by now,
+the content delivered), the Min lön copy is still read by nobody: it shows as
+`not_in_min_lon`, and the employee as reached through Kivra. A copy retained
+at Kivra, or one still on its way, has reached nobody yet: the Min lön copy
+then stays `published`, and an enrolled employee's copy is always published.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ NOT_IN_MIN_LON = "not_in_min_lon"
 
 # A Kivra row in one of these states reaches (or will reach) the employee.
 _KIVRA_REACHING = (DELIVERED, RETAINED, PENDING, IN_FLIGHT, RETRYING)
+# Only a delivered Kivra row has reached the employee instead of Min lön.
+_KIVRA_REACHED = (DELIVERED,)
 
 
 def unreachable_delivery_ids(session: Session, *where: Any) -> set[int]:
@@ -83,7 +87,7 @@ def _outside_min_lon_ids(
     reaching = exists().where(
         kivra.payslip_id == Delivery.payslip_id,
         kivra.channel == CHANNEL_KIVRA,
-        kivra.state.in_(_KIVRA_REACHING),
+        kivra.state.in_(_KIVRA_REACHED if reached_in_kivra else _KIVRA_REACHING),
     )
     query = (
         select(Delivery.id)

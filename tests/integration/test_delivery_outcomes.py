@@ -312,3 +312,67 @@ async def test_forecast_counts_each_payslip_once(
         assert "reaches nobody" in entry["reason_en"]
     assert entries[unreachable]["reason_sv"].startswith("Har inte Kivra. ")
     assert entries[left]["reason_sv"].startswith("Har slutat och har inte Kivra. ")
+
+
+async def test_delivery_retained_copy_in_min_lon_counts_as_published(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    """Retention on, one Kivra failure: "Ej i Min lön" only after a Kivra delivery."""
+    company = build_company(
+        server.session_factory, employees=4, retain_in_kivra=True, is_new_customer=True
+    )
+    kivra_user, enrolled, *outside = company.employee_ids
+    [ssn] = personnummer_of(server.session_factory, [kivra_user])
+    emulator.operator.seed_recipient(ssn, "active")
+    with server.session_factory.begin() as session:
+        session.execute(
+            update(Employee)
+            .where(Employee.id == enrolled)
+            .values(min_lon_enrolled=True)
+        )
+    base = f"/api/companies/{company.company_id}"
+    with client_for(server, company.clerk_email) as clerk:
+        job = clerk.post(
+            f"{base}/payroll-runs/{company.period}/send", json={"mode": "now"}
+        ).json()
+        emulator.operator.inject_fault(
+            "error", "/v2/tenant/*/content", status=400, count=1
+        )
+        await run_worker_rounds(server.settings, server.session_factory)
+        counts = clerk.get(f"{base}/send-jobs/{job['id']}").json()
+        page = clerk.get(f"{base}/status", params={"month": company.period}).json()
+
+    rows = deliveries_of(server.session_factory, company.company_id)
+    kivra = {r.employee_id: r.state for r in rows if r.channel == "kivra"}
+    assert sorted(kivra.values()).count("failed") == 1
+    assert set(kivra.values()) <= {"delivered", "retained", "failed"}
+
+    def min_lon_outcome(employee_id: int) -> str:
+        # The documented rule, from the facts of this send.
+        if employee_id == enrolled:
+            return "published"
+        if kivra[employee_id] == "delivered":
+            return "not_in_min_lon"
+        return "unreachable" if kivra[employee_id] == "failed" else "published"
+
+    status_rows = {row["employee_id"]: row for row in page["rows"]}
+    assert status_rows[enrolled]["min_lon"] == "published"
+    assert status_rows[enrolled]["kivra"] == kivra[enrolled]
+    for employee_id in outside:
+        assert status_rows[employee_id]["kivra"] == kivra[employee_id]
+        assert status_rows[employee_id]["min_lon"] == min_lon_outcome(employee_id)
+    assert "not_in_min_lon" not in {
+        status_rows[e]["min_lon"] for e in (enrolled, *outside)
+    }
+    # Counts per delivery row: the job's and the status page's agree.
+    totals = {(t["channel"], t["outcome"]): t["count"] for t in page["totals"]}
+    assert sum(totals.values()) == len(rows) == counts["total"]
+    assert sum(counts["counts"].values()) == len(rows)
+    for outcome, count in counts["counts"].items():
+        on_page = totals.get(("kivra", outcome), 0) + totals.get(
+            ("min_lon", outcome), 0
+        )
+        assert on_page == count, outcome
+    assert counts["counts"]["published"] == sum(
+        1 for e in (enrolled, *outside) if min_lon_outcome(e) == "published"
+    )
