@@ -138,6 +138,9 @@ class MinLonPayslip(ApiStruct, kw_only=True):
     gross_pay: str
     preliminary_tax: str
     net_pay: str
+    # Deductions after tax (e.g. union fee), negative: net_pay = gross_pay -
+    # preliminary_tax + deductions.
+    deductions: str = "0.00"
 
 
 class MinLonPayslipList(ApiStruct, kw_only=True):

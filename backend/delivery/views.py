@@ -8,6 +8,8 @@ always complete.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import Exists, exists, func, select
 from sqlalchemy.orm import Session
 
@@ -83,6 +85,19 @@ def _released() -> Exists:
     )
 
 
+def _deductions(payslip: Payslip) -> Decimal:
+    """The payslip's deductions after tax (negative), as its PDF sums them."""
+    total = sum(
+        (
+            Decimal(str(line.get("amount", 0)))
+            for line in payslip.lines
+            if line.get("kind") == "deduction"
+        ),
+        Decimal(0),
+    )
+    return total.quantize(Decimal("0.01"))
+
+
 def my_payslips(session: Session, employee_id: int) -> MinLonPayslipList:
     """The employee's released payslips, newest period first."""
     rows = session.execute(
@@ -104,6 +119,7 @@ def my_payslips(session: Session, employee_id: int) -> MinLonPayslipList:
                 gross_pay=str(p.gross_pay),
                 preliminary_tax=str(p.preliminary_tax),
                 net_pay=str(p.net_pay),
+                deductions=str(_deductions(p)),
             )
             for p, run, company_name in rows
         ]

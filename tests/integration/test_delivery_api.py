@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 
 import msgspec
 import pytest
@@ -16,7 +17,7 @@ from backend.delivery.models import Delivery, SendJob
 from backend.delivery.runtime import worker_kivra_client
 from backend.delivery.worker import DeliveryWorker
 from backend.kivra_factory import kivra_http_client
-from backend.payroll.models import Employee, PayrollRun, PayslipDocument
+from backend.payroll.models import Employee, PayrollRun, Payslip, PayslipDocument
 from tests.emulator_fixtures import EmulatorHandle
 from tests.integration.test_delivery_support import (
     deliveries_of,
@@ -391,6 +392,12 @@ async def test_delivery_min_lon_shows_own_released_payslips(
     other = _company(server, employees=1)
     with client_for(server, company.employee_email) as me:
         assert me.get("/api/me/payslips").json()["items"] == []
+        with server.session_factory.begin() as session:
+            payslip = session.get(Payslip, company.payslip_ids[0])
+            assert payslip is not None
+            fee = {"kind": "deduction", "code": "810", "description": "Fackavgift"}
+            payslip.lines = [*payslip.lines, {**fee, "amount": "-395.00"}]
+            payslip.net_pay -= Decimal("395")
         with client_for(server, company.clerk_email) as http:
             http.post(
                 f"/api/companies/{company.company_id}/payroll-runs/{company.period}/send",
@@ -399,6 +406,11 @@ async def test_delivery_min_lon_shows_own_released_payslips(
         await run_worker_rounds(server.settings, server.session_factory)
         items = me.get("/api/me/payslips").json()["items"]
         assert [i["id"] for i in items] == [company.payslip_ids[0]]
+        [item] = items
+        assert item["deductions"] == "-395.00"
+        assert Decimal(item["gross_pay"]) - Decimal(item["preliminary_tax"]) + Decimal(
+            item["deductions"]
+        ) == Decimal(item["net_pay"])
         pdf = me.get(f"/api/me/payslips/{company.payslip_ids[0]}/pdf")
         assert pdf.status_code == 200
         assert pdf.content.startswith(b"%PDF")
