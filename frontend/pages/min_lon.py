@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -12,6 +13,7 @@ from frontend.components.layout import page_frame
 from frontend.components.text import tr
 from frontend.formatting import kronor
 from frontend.state import SessionState
+from shared_types.delivery import MinLonPayslip
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,24 @@ class MyPayslip:
     company_name: str
     gross_pay: str
     preliminary_tax: str
+    deductions: str
+    has_deductions: bool
     net_pay: str
+
+
+def my_payslip(p: MinLonPayslip) -> MyPayslip:
+    """The card's figures: gross pay − tax + deductions (negative) = net pay."""
+    return MyPayslip(
+        id=p.id,
+        period=p.period,
+        pay_date=p.pay_date.isoformat(),
+        company_name=p.company_name,
+        gross_pay=kronor(p.gross_pay),
+        preliminary_tax=kronor(p.preliminary_tax),
+        deductions=kronor(p.deductions),
+        has_deductions=Decimal(p.deductions) != 0,
+        net_pay=kronor(p.net_pay),
+    )
 
 
 class MinLonState(SessionState):
@@ -44,18 +63,7 @@ class MinLonState(SessionState):
             self.error = error.message
             self.loaded = True
             return self.session_expired(error)
-        self.payslips = [
-            MyPayslip(
-                id=p.id,
-                period=p.period,
-                pay_date=p.pay_date.isoformat(),
-                company_name=p.company_name,
-                gross_pay=kronor(p.gross_pay),
-                preliminary_tax=kronor(p.preliminary_tax),
-                net_pay=kronor(p.net_pay),
-            )
-            for p in answer.items
-        ]
+        self.payslips = [my_payslip(p) for p in answer.items]
         self.error = ""
         self.loaded = True
         return None
@@ -90,6 +98,15 @@ def _payslip(p: rx.Var[MyPayslip]) -> rx.Component:
                 rx.data_list.item(
                     rx.data_list.label(tr("Preliminärskatt", "Preliminary tax")),
                     rx.data_list.value(p.preliminary_tax),
+                ),
+                rx.cond(
+                    p.has_deductions,
+                    rx.data_list.item(
+                        rx.data_list.label(
+                            tr("Avdrag efter skatt", "Deductions after tax")
+                        ),
+                        rx.data_list.value(p.deductions),
+                    ),
                 ),
                 rx.data_list.item(
                     rx.data_list.label(tr("Att betala ut", "Net pay")),
