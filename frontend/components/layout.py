@@ -9,15 +9,27 @@ from frontend.components.text import tr
 from frontend.state import SessionState
 
 
-def language_switch() -> rx.Component:
-    """Choose svenska or English; each option is labelled in its own language."""
-    return rx.segmented_control.root(
-        rx.segmented_control.item("svenska", value="sv"),
-        rx.segmented_control.item("English", value="en"),
-        value=SessionState.language,
-        on_change=SessionState.set_language,
+def _language_button(label: str, code: str) -> rx.Component:
+    chosen = SessionState.language == code
+    return rx.button(
+        label,
+        on_click=SessionState.set_language(code),
+        variant=rx.cond(chosen, "solid", "soft"),
         size="1",
+        aria_pressed=rx.cond(chosen, "true", "false"),
+        lang=code,
+        id=f"language-{code}",
+    )
+
+
+def language_switch() -> rx.Component:
+    """Choose svenska or English; each button is named once, in its own language."""
+    return rx.flex(
+        _language_button("svenska", "sv"),
+        _language_button("English", "en"),
+        role="group",
         aria_label="Språk / Language",
+        spacing="1",
         id="language-switch",
     )
 

@@ -88,7 +88,11 @@ def send_controls() -> rx.Component:
             rx.flex(
                 rx.el.label(
                     rx.flex(
-                        rx.radio_group.item(value="now", id="mode-now"),
+                        rx.radio_group.item(
+                            value="now",
+                            id="mode-now",
+                            aria_label=tr("Skicka nu", "Send now"),
+                        ),
                         tr("Skicka nu", "Send now"),
                         spacing="2",
                         align="center",
@@ -96,7 +100,11 @@ def send_controls() -> rx.Component:
                 ),
                 rx.el.label(
                     rx.flex(
-                        rx.radio_group.item(value="pay_date", id="mode-pay-date"),
+                        rx.radio_group.item(
+                            value="pay_date",
+                            id="mode-pay-date",
+                            aria_label=tr("Vänta till lönedagen", "Hold until pay day"),
+                        ),
                         tr("Vänta till lönedagen ", "Hold until pay day "),
                         RunState.pay_date,
                         spacing="2",
@@ -264,6 +272,10 @@ def activation_dialog() -> rx.Component:
                     checked=RunState.terms_accepted,
                     on_change=RunState.set_terms_accepted,
                     id="accept-terms",
+                    aria_label=tr(
+                        "Jag har läst och godkänner villkoren",
+                        "I have read and accept the terms",
+                    ),
                 ),
                 tr(
                     "Jag har läst och godkänner villkoren",

@@ -17,7 +17,7 @@ def test_sign_in_page_switches_language(page: Page, product: Product) -> None:
     page.goto(f"{product.ui_url}/login")
     expect(page.get_by_role("button", name="Logga in")).to_be_visible()
     screenshot(page, "sign-in-sv")
-    page.get_by_role("radio", name="English").click()
+    page.get_by_role("button", name="English", exact=True).click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     expect(page.get_by_label("Password")).to_be_visible()
 
@@ -80,7 +80,7 @@ def test_language_switch_after_sign_in_changes_pages(
 ) -> None:
     """English chosen in the header applies to the page and to the API's answers."""
     sign_in(page, product, "lon@gamlakunden.example")
-    page.get_by_role("radio", name="English").click()
+    page.get_by_role("button", name="English", exact=True).click()
     expect(page.get_by_role("heading", name="Payroll runs")).to_be_visible()
     page.goto(f"{product.ui_url}/lonekorning?period=1999-01")
     expect(page.locator("#run-error")).to_be_visible()
