@@ -149,9 +149,7 @@ def employee_table() -> rx.Component:
                     id="status-search",
                     value=StatusState.search,
                     on_change=StatusState.set_search,
-                    placeholder=tr(
-                        "Namn eller personnummer", "Name or personal identity number"
-                    ),
+                    placeholder=tr("Namn eller personnummer", "Name or personnummer"),
                 ),
             ),
             rx.box(
