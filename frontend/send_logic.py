@@ -67,6 +67,10 @@ OUTCOME_LABELS: dict[str, tuple[str, str]] = {
 # payslip that reached Min lön as "delivered" too.
 _CHANNEL_OUTCOME_LABELS: dict[tuple[str, str], tuple[str, str]] = {
     ("min_lon", "delivered"): ("Levererade till Min lön", "Delivered to Min lön"),
+    ("min_lon", "shown_in_min_lon"): (
+        "Visas i Min lön (ingen egen leverans)",
+        "Shown in Min lön (no delivery of its own)",
+    ),
 }
 # From the payroll run the agreement is approved for payslips only: a payroll
 # clerk may approve no more there, and invoices are chosen in "Fler lösningar".

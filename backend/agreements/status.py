@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -24,8 +25,11 @@ from backend.delivery.models import (
     CHANNEL_MIN_LON,
     EXPIRED,
     FAILED,
+    JOB_DONE,
+    JOB_SENDING,
     OPEN_STATES,
     Delivery,
+    SendJob,
 )
 from backend.delivery.reach import (
     NOT_IN_MIN_LON,
@@ -45,6 +49,10 @@ from shared_types.agreements import StatusFailure, StatusPage, StatusRow, Status
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 FAILED_STATES = frozenset({FAILED, EXPIRED})
+# A row's Min lön column for a payslip without a Min lön delivery that the
+# employee still sees in Min lön, which lists every released payslip. Not a
+# delivery: the totals count delivery rows only.
+SHOWN_IN_MIN_LON = "shown_in_min_lon"
 
 
 def previous_month(now: datetime) -> str:
@@ -76,6 +84,28 @@ def _route_text(code: str) -> str:
 
 def _reason(delivery: Delivery) -> str:
     return delivery.error_sv or delivery.error_code or _route_text(delivery.reason)
+
+
+def _mark_shown_in_min_lon(
+    session: Session, company_id: int, month: str, rows: Iterable[StatusRow]
+) -> None:
+    """Min lön lists every released payslip (`backend.delivery.views`), also
+    one that went only to Kivra: its row says so, though no delivery counts."""
+    released = session.scalar(
+        select(SendJob.id)
+        .join(PayrollRun, PayrollRun.id == SendJob.payroll_run_id)
+        .where(
+            PayrollRun.company_id == company_id,
+            PayrollRun.period == month,
+            SendJob.state.in_([JOB_SENDING, JOB_DONE]),
+        )
+        .limit(1)
+    )
+    if released is None:
+        return
+    for row in rows:
+        if row.min_lon is None:
+            row.min_lon = SHOWN_IN_MIN_LON
 
 
 def status_page(
@@ -159,6 +189,7 @@ def status_page(
             failed_rows.add(employee.id)
         elif delivery.state in OPEN_STATES:
             pending.append(entry)
+    _mark_shown_in_min_lon(session, company_id, month, rows_by_employee.values())
     rows = list(rows_by_employee.values())
     moved = session.scalar(select(VlaImport).where(VlaImport.company_id == company_id))
     if moved is not None:

@@ -376,3 +376,39 @@ async def test_delivery_retained_copy_in_min_lon_counts_as_published(
     assert counts["counts"]["published"] == sum(
         1 for e in (enrolled, *outside) if min_lon_outcome(e) == "published"
     )
+
+
+async def test_status_page_failed_kivra_payslip_shown_in_min_lon(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    """Kivra failed, no Min lön delivery: Min lön still lists it, and the page says so."""
+    company = build_company(server.session_factory, employees=1, is_new_customer=True)
+    [employee] = company.employee_ids
+    [ssn] = personnummer_of(server.session_factory, [employee])
+    emulator.operator.seed_recipient(ssn, "active")
+    base = f"/api/companies/{company.company_id}"
+    with (
+        client_for(server, company.clerk_email) as clerk,
+        client_for(server, company.employee_email) as me,
+    ):
+        before = clerk.post(
+            f"{base}/payroll-runs/{company.period}/send", json={"mode": "pay_date"}
+        ).json()
+        held = clerk.get(f"{base}/status", params={"month": company.period}).json()
+        clerk.post(f"{base}/send-jobs/{before['id']}/cancel")
+        clerk.post(f"{base}/payroll-runs/{company.period}/send", json={"mode": "now"})
+        emulator.operator.inject_fault(
+            "error", "/v2/tenant/*/content", status=400, count=1
+        )
+        await run_worker_rounds(server.settings, server.session_factory)
+        page = clerk.get(f"{base}/status", params={"month": company.period}).json()
+        mine = me.get("/api/me/payslips").json()["items"]
+
+    # Held, not released: not in Min lön yet.
+    assert [row["min_lon"] for row in held["rows"]] == [None]
+    assert [item["id"] for item in mine] == company.payslip_ids
+    [row] = page["rows"]
+    assert (row["kivra"], row["min_lon"]) == ("failed", "shown_in_min_lon")
+    # Not a delivery: the totals count the Kivra row only.
+    totals = {(t["channel"], t["outcome"]): t["count"] for t in page["totals"]}
+    assert totals == {("kivra", "failed"): 1}
