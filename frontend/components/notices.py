@@ -15,6 +15,7 @@ from reflex.event import EventSpec
 from frontend.api import ApiError
 from frontend.components.text import tr
 from frontend.formatting import local_time
+from frontend.notice_logic import ui_link
 from frontend.state import SessionState
 from shared_types.notifications import NotificationList
 
@@ -29,6 +30,7 @@ class NoticeView:
     body: str
     when: str
     read: bool
+    link: str
 
 
 def banner_notice(notices: NotificationList) -> NoticeView | None:
@@ -46,6 +48,7 @@ def _view(item: object) -> NoticeView:
         body=item.body,  # type: ignore[attr-defined]
         when=local_time(item.created_at),  # type: ignore[attr-defined]
         read=item.read,  # type: ignore[attr-defined]
+        link=ui_link(item.link),  # type: ignore[attr-defined]
     )
 
 
@@ -55,6 +58,7 @@ class NoticeState(SessionState):
     banner_id: int = 0
     banner_title: str = ""
     banner_body: str = ""
+    banner_link: str = ""
     items: list[NoticeView] = []
 
     @rx.event
@@ -72,6 +76,7 @@ class NoticeState(SessionState):
         self.banner_id = banner.id if banner else 0
         self.banner_title = banner.title if banner else ""
         self.banner_body = banner.body if banner else ""
+        self.banner_link = banner.link if banner else ""
         return None
 
     @rx.event
@@ -112,6 +117,15 @@ def notice_banner() -> rx.Component:
                 rx.box(
                     rx.text(NoticeState.banner_title, weight="bold"),
                     rx.text(NoticeState.banner_body, size="2"),
+                    rx.cond(
+                        NoticeState.banner_link != "",
+                        rx.link(
+                            tr("Öppna", "Open"),
+                            href=NoticeState.banner_link,
+                            size="2",
+                            id="notice-banner-link",
+                        ),
+                    ),
                     flex="1",
                 ),
                 rx.icon_button(

@@ -24,6 +24,10 @@ def _notice(item: rx.Var[NoticeView]) -> rx.Component:
             ),
             rx.text(item.body, size="2"),
             rx.cond(
+                item.link != "",
+                rx.link(tr("Öppna: ", "Open: "), item.title, href=item.link, size="2"),
+            ),
+            rx.cond(
                 ~item.read,
                 rx.button(
                     tr("Markera som läst", "Mark as read"),

@@ -85,6 +85,10 @@ def test_moved_company_sees_notice_once(page: Page, product: Product) -> None:
     sign_in(page, product, "admin@flyttbolaget.example")
     banner = page.locator("#notice-banner")
     expect(banner).to_contain_text("statussida har flyttat")
+    # The notice's API link opens the status page in the UI.
+    expect(page.locator("#notice-banner-link")).to_have_attribute(
+        "href", "/kivra/status"
+    )
     expect(page.locator("#notification-count")).to_have_text(re.compile(r"^[1-9]"))
     screenshot(page, "moved-notice")
     page.get_by_role("button", name="Stäng meddelandet").click()
