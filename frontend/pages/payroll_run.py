@@ -16,6 +16,7 @@ from reflex.event import EventSpec
 
 from frontend import send_logic
 from frontend.api import ApiError
+from frontend.components.notices import NoticeState
 from frontend.formatting import local_time
 from frontend.send_logic import ForecastRow, OutcomeCount, SendPhase
 from frontend.state import SessionState
@@ -283,5 +284,7 @@ class RunState(SessionState):
                 self._apply_job(job)
             if send_logic.is_finished(job):
                 yield RunState.refresh_forecast
+                # The finished send may have left a notice: update the bell.
+                yield NoticeState.refresh
                 return
             await asyncio.sleep(POLL_SECONDS)

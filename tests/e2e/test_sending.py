@@ -35,12 +35,19 @@ def test_new_customer_sends_directly_without_activation(
     sign_in(page, product, "lon@nykund.example")
     page.get_by_role("link", name=PERIOD_LINK).first.click()
     expect(page.locator("#forecast-table")).to_be_visible()
+    expect(page.locator("#notification-count")).to_have_count(0)
+    expect(page.get_by_role("radio", name="Skicka nu", exact=True)).to_be_checked()
+    expect(
+        page.get_by_role("radio", name="Vänta till lönedagen", exact=True)
+    ).not_to_be_checked()
     page.get_by_role("button", name="Skicka lönebesked").click()
     expect(page.locator("#send-done")).to_be_visible(timeout=30_000)
     expect(page.get_by_role("dialog")).to_have_count(0)
     summary = page.locator("#send-summary")
     expect(summary).to_contain_text("Misslyckades")
     expect(summary).to_contain_text("Levererade till Kivra")
+    # The failure notice reaches the bell without leaving the page.
+    expect(page.locator("#notification-count")).to_have_text("1")
     screenshot(page, "new-customer-summary")
 
 
