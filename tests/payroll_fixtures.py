@@ -10,6 +10,8 @@ Fixtures (registered for every test through `tests/conftest.py`):
 - `sqlite_api_server`: the same, SQLite only, for tests that need no
   PostgreSQL variant.
 - `demo_company`: a fresh `DemoCompany` (see `build_company`) on `api_server`.
+- `cli`: runs `kivra-lon` in-process (click's runner) against
+  `migrated_database_url`, with fresh settings and the logging restored after.
 
 Builders (plain functions):
 
@@ -27,8 +29,9 @@ Builders (plain functions):
 from __future__ import annotations
 
 import itertools
+import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -36,16 +39,18 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner, Result
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.app import create_app
 from backend.auth.models import User
 from backend.auth.service import hash_password
+from backend.cli import main
 from backend.db.migrate import upgrade
 from backend.db.session import create_db_engine, make_session_factory, transaction
 from backend.payroll import service
 from backend.payroll.models import Employee
-from backend.settings import Settings
+from backend.settings import Settings, load_settings
 from shared_types.payroll import EmployeeCreate
 from tests.support import fresh_postgres_database, postgres_available, serve_asgi
 
@@ -287,3 +292,29 @@ def sqlite_api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiS
 def demo_company(api_server: ApiServer) -> DemoCompany:
     """A new company with users, employees and a final run on `api_server`."""
     return build_company(api_server.session_factory)
+
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(
+    migrated_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Invoke]:
+    """Run the CLI in-process against the test database, like a fresh process."""
+    monkeypatch.setenv("DATABASE_URL", migrated_database_url)
+    monkeypatch.setenv("KIVRA_BASE_URL", "http://127.0.0.1:9")
+    load_settings.cache_clear()
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    try:
+        yield invoke
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        load_settings.cache_clear()

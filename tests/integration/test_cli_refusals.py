@@ -2,44 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
-import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
-from backend.cli import main
 from backend.cli_errors import CliRefusalError
 from backend.db.session import create_db_engine, make_session_factory
-from backend.settings import load_settings
-from tests.payroll_fixtures import PERIOD, build_company, fake_orgnr
-
-Invoke = Callable[..., Result]
-
-
-@pytest.fixture
-def cli(
-    migrated_database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Invoke]:
-    """Run the CLI in-process against the test database, like a fresh process."""
-    monkeypatch.setenv("DATABASE_URL", migrated_database_url)
-    monkeypatch.setenv("KIVRA_BASE_URL", "http://127.0.0.1:9")
-    load_settings.cache_clear()
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    try:
-        yield invoke
-    finally:
-        root.handlers[:] = handlers
-        root.setLevel(level)
-        load_settings.cache_clear()
+from tests.payroll_fixtures import PERIOD, Invoke, build_company, fake_orgnr
 
 
 def test_cli_refusal_shows_fel_and_exits_non_zero() -> None:
