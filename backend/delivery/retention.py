@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.delivery.models import DELIVERED, EXPIRED, RETAINED, Delivery, SendJob
 from backend.kivra import KivraClient
-from backend.kivra.errors import KivraError, KivraForbiddenError
+from backend.kivra.errors import KivraError
 from backend.payroll.models import Employee
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ async def recheck_retained(
         by_tenant[tenant_key][ssn].append(delivery_id)
     for tenant_key, recipients in by_tenant.items():
         try:
-            matched = await _match(kivra, tenant_key, list(recipients))
+            matched = await kivra.match_ssns(tenant_key, list(recipients))
         except KivraError as exc:
             # The next round asks again; nothing is lost by waiting.
             logger.warning(
@@ -45,15 +45,6 @@ async def recheck_retained(
         ids = [i for ssn in matched for i in recipients[ssn]]
         if ids:
             await asyncio.to_thread(_mark_delivered, factory, ids, now)
-
-
-async def _match(kivra: KivraClient, tenant_key: str, ssns: list[str]) -> set[str]:
-    """Usermatch, with a fresh token when the cached one predates the tenant."""
-    try:
-        return await kivra.match_ssns(tenant_key, ssns)
-    except KivraForbiddenError:
-        kivra.invalidate_token()
-        return await kivra.match_ssns(tenant_key, ssns)
 
 
 def _retained_recipients(

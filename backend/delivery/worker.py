@@ -71,7 +71,6 @@ from backend.kivra.errors import (
     KivraAuthError,
     KivraDecodeError,
     KivraError,
-    KivraForbiddenError,
     KivraTransportError,
     KivraValidationError,
 )
@@ -565,7 +564,7 @@ class DeliveryWorker:
             )  # fmt: skip
             return
         try:
-            result = await self._send_bytes(claim.tenant_key, body)
+            result = await self._kivra.send_content_bytes(claim.tenant_key, body)
         except KivraError as exc:
             await asyncio.to_thread(self._record_error, claim, exc)
             return
@@ -573,20 +572,6 @@ class DeliveryWorker:
             del body
         state = RETAINED if result.retained else DELIVERED
         await asyncio.to_thread(self._record, claim, state, result=result)
-
-    async def _send_bytes(self, tenant_key: str, body: bytes) -> ContentResult:
-        """Send once; on a 403 fetch a new token and send once more.
-
-        Kivra fixes a token's tenants when it is issued, and this worker's
-        token may be older than the company's tenant (created by the API when
-        the company first sent). A 403 stores nothing, so the repeat is safe.
-        """
-        try:
-            return await self._kivra.send_content_bytes(tenant_key, body)
-        except KivraForbiddenError:
-            logger.info("delivery.token_renewed_for_tenant")
-            self._kivra.invalidate_token()
-            return await self._kivra.send_content_bytes(tenant_key, body)
 
     def _record_error(self, claim: Claim, exc: KivraError) -> None:
         code = _error_code(exc)
