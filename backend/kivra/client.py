@@ -191,6 +191,30 @@ class KivraClient:
         )
         return matched & wanted.keys()
 
+    async def match_vat_numbers(
+        self, tenant_key: str, vat_numbers: Iterable[str]
+    ) -> set[str]:
+        """Return the VAT numbers (`SE` + ten digits + `01`) that can receive.
+
+        Input is normalised (an organisation number is accepted too) and
+        deduplicated; invalid numbers cannot receive and are left out.
+        """
+        path = f"/v2/tenant/{_check_key(tenant_key, 'tenant_key')}/companymatch/vatnr"
+        wanted: dict[str, None] = {}
+        for raw in vat_numbers:
+            try:
+                wanted[vat_number(raw)] = None
+            except KivraValidationError:
+                continue
+        numbers = list(wanted)
+        matched: set[str] = set()
+        size = self._config.usermatch_batch_size
+        for start in range(0, len(numbers), size):
+            body = msgspec.json.encode(SsnList(items=numbers[start : start + size]))
+            response = await self._call("POST", path, "companymatch", content=body)
+            matched.update(self._decode(response, SsnList).items)
+        return matched & wanted.keys()
+
     # --- content -------------------------------------------------------------
 
     async def send_content(self, tenant_key: str, content: Content) -> ContentResult:
