@@ -94,6 +94,13 @@ def serve(cli: CliContext, host: str | None, port: int | None) -> None:
     default=None,
     help="Keep tenants, recipients and contents in this JSON file across restarts.",
 )
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(0, 60_000),
+    default=0.0,
+    show_default=True,
+    help="Added before every answer of Kivra's API, like a network between.",
+)
 @pass_cli
 def emulator(  # noqa: PLR0917 - click passes every option positionally
     cli: CliContext,
@@ -103,6 +110,7 @@ def emulator(  # noqa: PLR0917 - click passes every option positionally
     client_secret: str | None,
     mode: str,
     state_file: str | None,
+    latency_ms: float,
 ) -> None:
     """Run the local Kivra emulator (Kivra's sender API plus /_emulator/ controls)."""
     import uvicorn
@@ -116,6 +124,7 @@ def emulator(  # noqa: PLR0917 - click passes every option positionally
             client_secret=client_secret or cli.settings.kivra_client_secret,
             mode=Mode(mode),
             state_file=state_file,
+            latency_seconds=latency_ms / 1000,
         )
     except StateFileError as exc:
         raise CliRefusalError(str(exc)) from exc

@@ -95,6 +95,10 @@ class FaultLayer:
         path: str = scope["path"]
         fault = None
         if not path.startswith(PREFIX):
+            if self.state.latency_seconds > 0:
+                # A sleep, not a block: other requests go on meanwhile, as
+                # they would over a slow network.
+                await asyncio.sleep(self.state.latency_seconds)
             fault = self.state.take_fault(scope["method"], path)
         try:
             if fault is None:
@@ -197,12 +201,14 @@ def create_emulator_app(
     client_secret: str = DEMO_CLIENT_SECRET,
     mode: Mode = Mode.SANDBOX,
     state_file: str | os.PathLike[str] | None = None,
+    latency_seconds: float = 0.0,
 ) -> FaultLayer:
     """Build the emulator; seed one client unless `client_id` is None.
 
     With `state_file` the world is loaded from that file if it exists and
     kept in it (see persistence.py); `mode` and the seeded client apply on
-    top of what the file holds.
+    top of what the file holds. `latency_seconds` is added before every
+    answer of Kivra's API.
 
     Raises:
         StateFileError: `state_file` exists but is not a readable state.
@@ -215,6 +221,8 @@ def create_emulator_app(
             state.mode = mode
             logger.info("emulator_state_loaded", extra={"path": str(path)})
         persister = StatePersister(state, path)
+    if latency_seconds:
+        state.latency_seconds = latency_seconds
     if client_id is not None:
         state.clients[client_id] = Client(client_id, client_secret, "Kivra i Lön")
     app = Litestar(

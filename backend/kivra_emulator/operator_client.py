@@ -153,6 +153,9 @@ class EmulatorOperator:
     def advance_clock(self, seconds: float) -> None:
         self._call("POST", "/clock", {"advance_seconds": seconds})
 
+    def set_latency(self, milliseconds: float) -> None:
+        self._call("POST", "/latency", {"milliseconds": milliseconds})
+
     def expire_tokens(self, client_id: str | None = None) -> int:
         result: dict[str, Any] = self._call(
             "POST", "/tokens/expire", {"client_id": client_id}

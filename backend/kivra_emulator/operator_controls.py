@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response, delete, get, post
 
-from backend.kivra_emulator.responses import json_response
+from backend.kivra_emulator.responses import KivraError, json_response
 from backend.kivra_emulator.state import Fault, FaultKind, Mode
 from backend.kivra_emulator.wire import OPERATOR_PREFIX as PREFIX
 from backend.kivra_emulator.wire import decode_operator_body, emulator_state
@@ -34,6 +34,10 @@ class ModeSet(msgspec.Struct, kw_only=True):
 class ClockSet(msgspec.Struct, kw_only=True):
     offset_seconds: float | None = None
     advance_seconds: float | None = None
+
+
+class LatencySet(msgspec.Struct, kw_only=True):
+    milliseconds: float
 
 
 class TokenExpiry(msgspec.Struct, kw_only=True):
@@ -104,6 +108,18 @@ async def set_clock(request: Request[Any, Any, Any]) -> Response[Any]:
     )
 
 
+@post(f"{PREFIX}/latency", status_code=200)
+async def set_latency(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Add `milliseconds` before every answer of Kivra's API (0 for none)."""
+    seed = await decode_operator_body(request, LatencySet)
+    if not 0 <= seed.milliseconds <= 60_000:
+        raise KivraError(40000, "milliseconds must be between 0 and 60000")
+    state = emulator_state(request)
+    with state.lock:
+        state.latency_seconds = seed.milliseconds / 1000
+    return json_response({"milliseconds": seed.milliseconds})
+
+
 @post(f"{PREFIX}/tokens/expire", status_code=200)
 async def expire_tokens(request: Request[Any, Any, Any]) -> Response[Any]:
     """Expire every issued token (or one client's) at once."""
@@ -130,6 +146,7 @@ async def describe(request: Request[Any, Any, Any]) -> Response[Any]:
             "tenants": len(state.tenants),
             "contents": len(state.contents),
             "faults": len(state.faults),
+            "latency_ms": state.latency_seconds * 1000,
         }
     return json_response(summary)
 
@@ -147,6 +164,7 @@ CONTROL_HANDLERS = [
     clear_faults,
     set_mode,
     set_clock,
+    set_latency,
     expire_tokens,
     describe,
     reset,

@@ -151,6 +151,9 @@ class EmulatorState:
     sends: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     fault_seq: int = 0
+    # Added before every answer of Kivra's API (not the operator API), like
+    # the network between a payroll program and Kivra.
+    latency_seconds: float = 0.0
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def now(self) -> datetime:
