@@ -56,6 +56,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     kivra_duplicate_control: bool = True
     # Largest uploaded import file in bytes.
     max_upload_bytes: int = 10 * 1024 * 1024
+    # The mail outbox (a Maildir) where e-mail notices to invoice customers
+    # outside Kivra are written for the operator's mail system to send.
+    mail_outbox_dir: str = str(DEFAULT_DATA_DIR / "mail")
 
 
 _ENV_NAMES: dict[str, str] = {name.upper(): name for name in Settings.__struct_fields__}
