@@ -1,0 +1,1 @@
+"""Invoices: customers, invoices with their documents, imports and sending via Kivra."""
