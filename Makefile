@@ -42,8 +42,8 @@ lint: setup
 	$(BIN)/ruff format --check backend shared_types frontend tests
 
 bench: setup
-	$(BIN)/python -m benchmarks.bench_documents 200
-	$(BIN)/python -m benchmarks.bench_delivery 2000
+	$(BIN)/python -m bench.bench_documents 200
+	$(BIN)/python -m bench.bench_delivery 2000
 
 clean:
 	rm -rf var .web .states .reflex-home .bun-cache
