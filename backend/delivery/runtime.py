@@ -18,6 +18,7 @@ import msgspec
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.delivery.worker import DeliveryWorker
+from backend.invoices.worker import InvoiceWorker
 from backend.kivra import KivraClient
 from backend.kivra_factory import kivra_config, kivra_http_client
 from backend.settings import Settings
@@ -38,10 +39,11 @@ async def run_worker(
 ) -> None:
     """Run one worker with its own pooled Kivra connection until `stop`."""
     async with kivra_http_client(settings) as http:
-        worker = DeliveryWorker(
-            factory, worker_kivra_client(settings, http), settings, owner=owner
-        )
-        await worker.run(stop)
+        kivra = worker_kivra_client(settings, http)
+        worker = DeliveryWorker(factory, kivra, settings, owner=owner)
+        # Invoices share the process, the Kivra connection and the stop signal.
+        invoices = InvoiceWorker(factory, kivra, settings, owner=owner)
+        await asyncio.gather(worker.run(stop), invoices.run(stop))
 
 
 class EmbeddedWorker:
