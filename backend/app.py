@@ -21,6 +21,7 @@ from backend.delivery.controller import DeliveryController, MinLonController
 from backend.delivery.runtime import embedded_worker_hooks
 from backend.deps import DbSession
 from backend.errors import EXCEPTION_HANDLERS
+from backend.invoices.controller import InvoiceController
 from backend.invoices.send_controller import InvoiceSendController
 from backend.invoices.status_controller import InvoiceStatusController
 from backend.legacy.controller import LegacyController, import_vla
@@ -74,6 +75,7 @@ def _feature_routers() -> list[Any]:
         NotificationController,
         LegacyController,
         import_vla,
+        InvoiceController,
     ]
 
 

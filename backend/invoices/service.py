@@ -1,0 +1,487 @@
+"""Rules of invoices: creating invoices, reminders and credit notes, and reading them.
+
+Every amount is checked and every total computed here before anything is
+stored; the documents are rendered in the same transaction, so an invoice
+exists with its PDF or not at all. A reminder (betalningspåminnelse) and a
+credit note (kreditfaktura) are invoices of their own with their own number
+that point at the original: the reminder repeats the amount due with a
+VAT-free reminder fee and a new due date, the credit note carries negative
+amounts and is not payable. Customers and settings live in
+`backend.invoices.customers`. The sending side reads invoices through
+`get_invoice` and `get_document`.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from backend.errors import ConflictError, NotFoundError
+from backend.invoices import repository
+from backend.invoices.bankdays import is_bank_day
+from backend.invoices.customers import get_settings
+from backend.invoices.documents import render_documents
+from backend.invoices.documents_input import document_input
+from backend.invoices.models import (
+    CREDIT_NOTE,
+    INVOICE,
+    NOT_PAYABLE,
+    PAID,
+    REMINDER,
+    SE_OCR,
+    TENANT_REF,
+    UNPAID,
+    Customer,
+    Invoice,
+    InvoiceDocument,
+    InvoiceLine,
+)
+from backend.invoices.validation import (
+    MAX_REFERENCE_LENGTH,
+    InvalidInvoiceError,
+    LineAmounts,
+    check_free_reference,
+    check_number,
+    check_ocr,
+    check_payable,
+    check_swish,
+    line_amounts,
+    make_ocr,
+    parse_amount,
+    parse_quantity,
+    parse_vat_rate,
+    totals,
+)
+from backend.payroll.models import Company
+from backend.payroll.service import parse_period
+from shared_types import invoices as api
+
+MAX_LINES = 200
+MAX_DESCRIPTION_LENGTH = 200
+FIRST_NUMBER = 1001
+
+
+def invoice_not_found() -> NotFoundError:
+    return NotFoundError("Fakturan finns inte.", "The invoice does not exist.")
+
+
+# Reading
+
+
+def get_invoice(session: Session, company_id: int, invoice_id: int) -> Invoice:
+    invoice = repository.get_invoice(session, company_id, invoice_id)
+    if invoice is None:
+        raise invoice_not_found()
+    return invoice
+
+
+def get_document(
+    session: Session, invoice: Invoice, *, pdf: bool = False, html: bool = False
+) -> InvoiceDocument:
+    document = repository.get_document(session, invoice.id, pdf=pdf, html=html)
+    if document is None:  # pragma: no cover - rendered in the creating transaction
+        raise invoice_not_found()
+    return document
+
+
+def month_range(month: str) -> tuple[date, date]:
+    """Return the first and last day of a "YYYY-MM" month."""
+    year, number = parse_period(month)
+    return date(year, number, 1), date(
+        year, number, calendar.monthrange(year, number)[1]
+    )
+
+
+def list_invoices(
+    session: Session, company_id: int, month: str, *, limit: int, offset: int
+) -> tuple[Sequence[Invoice], int]:
+    """List the invoices issued in `month`, newest first."""
+    first_day, last_day = month_range(month)
+    return repository.list_invoices(
+        session,
+        company_id,
+        first_day=first_day,
+        last_day=last_day,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def original_numbers(session: Session, invoices: Sequence[Invoice]) -> dict[int, str]:
+    ids = {row.original_invoice_id for row in invoices if row.original_invoice_id}
+    return repository.invoice_numbers_by_id(session, ids)
+
+
+# Parts of a new invoice
+
+
+def parse_lines(
+    lines: Sequence[api.InvoiceLineCreate], field: str = "lines"
+) -> list[LineAmounts]:
+    """Read and price the lines of a request, each error naming its line."""
+    if not lines:
+        raise InvalidInvoiceError(
+            field,
+            "lines_missing",
+            f"Fakturan måste ha minst en rad (fältet {field}).",
+            f"The invoice must have at least one line (the field {field}).",
+        )
+    if len(lines) > MAX_LINES:
+        raise InvalidInvoiceError(
+            field,
+            "too_many_lines",
+            f"Fakturan får ha högst {MAX_LINES} rader.",
+            f"The invoice may have at most {MAX_LINES} lines.",
+        )
+    priced = []
+    for index, line in enumerate(lines):
+        where = f"{field}[{index}]"
+        description = line.description.strip()
+        if not 1 <= len(description) <= MAX_DESCRIPTION_LENGTH:
+            raise InvalidInvoiceError(
+                f"{where}.description",
+                "invalid_description",
+                f"Beskrivningen i fältet {where}.description ska ha 1–200 tecken.",
+                f"The description in the field {where}.description must have "
+                "1-200 characters.",
+            )
+        priced.append(
+            line_amounts(
+                description,
+                parse_quantity(line.quantity, f"{where}.quantity"),
+                parse_amount(line.unit_price, f"{where}.unit_price"),
+                parse_vat_rate(line.vat_rate, f"{where}.vat_rate"),
+            )
+        )
+    return priced
+
+
+def next_number(session: Session, company_id: int) -> str:
+    """Return one more than the company's highest numeric invoice number."""
+    numeric = [
+        int(n) for n in repository.invoice_numbers(session, company_id) if n.isdigit()
+    ]
+    return str(max(numeric, default=FIRST_NUMBER - 1) + 1)
+
+
+def _number(session: Session, company_id: int, value: str | None) -> str:
+    if value is None:
+        return next_number(session, company_id)
+    number = check_number(value)
+    if repository.invoice_by_number(session, company_id, number) is not None:
+        raise InvalidInvoiceError(
+            "number",
+            "number_taken",
+            f"Fakturanummer {number} är redan använt (fältet number).",
+            f"The invoice number {number} is already used (the field number).",
+        )
+    return number
+
+
+def reference_of(number: str, kind: str | None, value: str | None) -> tuple[str, str]:
+    """Return (reference_kind, reference) as given, or an OCR made from the number.
+
+    A reference given without a kind is an OCR number when it is all digits,
+    and is then held to the check digit; otherwise it is a free reference.
+    """
+    if value is None or not value.strip():
+        if kind == TENANT_REF:
+            return TENANT_REF, check_free_reference(number)
+        digits = "".join(char for char in number if char.isdigit())
+        if 1 <= len(digits) < MAX_REFERENCE_LENGTH:
+            return SE_OCR, make_ocr(digits)
+        raise InvalidInvoiceError(
+            "reference",
+            "reference_missing",
+            "Ange en betalningsreferens (fältet reference): fakturanumret räcker "
+            "inte för ett OCR-nummer.",
+            "Give a payment reference (the field reference): the invoice number "
+            "cannot make an OCR number.",
+        )
+    if kind == SE_OCR or (kind is None and value.strip().isdigit()):
+        return SE_OCR, check_ocr(value)
+    return TENANT_REF, check_free_reference(value)
+
+
+def _check_due_date(issue_date: date, due_date: date | None) -> date:
+    if due_date is None:
+        raise InvalidInvoiceError(
+            "due_date",
+            "due_date_missing",
+            "Förfallodatum saknas (fältet due_date).",
+            "The due date is missing (the field due_date).",
+        )
+    if due_date < issue_date:
+        raise InvalidInvoiceError(
+            "due_date",
+            "due_date_before_issue",
+            "Förfallodatum (fältet due_date) kan inte ligga före fakturadatum.",
+            "The due date (the field due_date) cannot be before the invoice date.",
+        )
+    return due_date
+
+
+@dataclass(frozen=True, slots=True)
+class NewInvoice:
+    """An invoice whose every part has been checked, ready to store."""
+
+    kind: str
+    customer: Customer
+    number: str
+    issue_date: date
+    due_date: date | None
+    lines: list[LineAmounts]
+    reference_kind: str
+    reference: str
+    swish_alias: str | None
+    reminder_fee: Decimal = Decimal(0)
+    original: Invoice | None = None
+
+
+def store_invoice(
+    session: Session, company: Company, new: NewInvoice, *, user_id: int | None
+) -> Invoice:
+    """Store a checked invoice with its lines and documents, giro from the settings."""
+    settings = get_settings(session, company.id)
+    sums = totals(new.lines, new.reminder_fee)
+    if new.kind != CREDIT_NOTE:
+        check_payable(sums.total_amount)
+    invoice = Invoice(
+        company_id=company.id,
+        customer_id=new.customer.id,
+        number=new.number,
+        kind=new.kind,
+        original_invoice_id=new.original.id if new.original else None,
+        issue_date=new.issue_date,
+        due_date=new.due_date,
+        currency="SEK",
+        net_amount=sums.net_amount,
+        vat_amount=sums.vat_amount,
+        total_amount=sums.total_amount,
+        reminder_fee=new.reminder_fee,
+        giro_kind=settings.giro_kind,
+        giro_number=settings.giro_number,
+        reference_kind=new.reference_kind,
+        reference=new.reference,
+        swish_alias=new.swish_alias,
+        due_date_is_bank_day=new.due_date is None or is_bank_day(new.due_date),
+        payment_state=NOT_PAYABLE if new.kind == CREDIT_NOTE else UNPAID,
+        created_by_user_id=user_id,
+        lines=[
+            InvoiceLine(
+                position=position,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                vat_rate=line.vat_rate,
+                net_amount=line.net_amount,
+            )
+            for position, line in enumerate(new.lines, start=1)
+        ],
+    )
+    session.add(invoice)
+    session.flush()
+    original_number = new.original.number if new.original else None
+    render_documents(
+        session,
+        invoice,
+        document_input(invoice, company, new.customer, original_number),
+    )
+    session.flush()
+    return invoice
+
+
+def _company(session: Session, company_id: int) -> Company:
+    company = session.get(Company, company_id)
+    if company is None:
+        raise NotFoundError("Företaget finns inte.", "The company does not exist.")
+    return company
+
+
+def _swish(session: Session, company_id: int, value: str | None) -> str | None:
+    if value is not None and value.strip():
+        return check_swish(value)
+    return get_settings(session, company_id).swish_alias
+
+
+# Creating
+
+
+def create_invoice(
+    session: Session,
+    company_id: int,
+    data: api.InvoiceCreate,
+    *,
+    user_id: int | None,
+    today: date,
+) -> Invoice:
+    """Check and store a new invoice with its documents.
+
+    Raises:
+        InvalidInvoiceError: a field breaks a rule; the error names it.
+        InvoiceSettingsMissingError: the company has no giro account yet.
+    """
+    company = _company(session, company_id)
+    get_settings(session, company_id)
+    customer = repository.get_customer(session, company_id, data.customer_id)
+    if customer is None:
+        raise InvalidInvoiceError(
+            "customer_id",
+            "unknown_customer",
+            "Kunden i fältet customer_id finns inte i kundregistret.",
+            "The customer in the field customer_id is not in the customer register.",
+        )
+    issue_date = data.issue_date or today
+    due_date = _check_due_date(issue_date, data.due_date)
+    lines = parse_lines(data.lines)
+    number = _number(session, company_id, data.number)
+    reference_kind, reference = reference_of(
+        number, data.reference_kind, data.reference
+    )
+    new = NewInvoice(
+        kind=INVOICE,
+        customer=customer,
+        number=number,
+        issue_date=issue_date,
+        due_date=due_date,
+        lines=lines,
+        reference_kind=reference_kind,
+        reference=reference,
+        swish_alias=_swish(session, company_id, data.swish_alias),
+    )
+    return store_invoice(session, company, new, user_id=user_id)
+
+
+def _original(
+    session: Session, company_id: int, invoice_id: int, what_sv: str, what_en: str
+) -> Invoice:
+    original = get_invoice(session, company_id, invoice_id)
+    if original.kind != INVOICE:
+        raise ConflictError(
+            f"En {what_sv} kan bara avse en faktura, inte en påminnelse eller kreditfaktura.",
+            f"A {what_en} can only refer to an invoice, not a reminder or credit note.",
+            extra={"reason": "not_an_invoice"},
+        )
+    return original
+
+
+def _copied_lines(original: Invoice, sign: int = 1) -> list[LineAmounts]:
+    return [
+        line_amounts(
+            line.description, line.quantity * sign, line.unit_price, line.vat_rate
+        )
+        for line in original.lines
+    ]
+
+
+def create_reminder(
+    session: Session,
+    company_id: int,
+    invoice_id: int,
+    data: api.ReminderCreate,
+    *,
+    user_id: int | None,
+    today: date,
+) -> Invoice:
+    """Remind the customer of an unpaid invoice: same lines and reference, new due date.
+
+    Raises:
+        ConflictError: the invoice is paid, or is itself a reminder or credit note.
+        InvalidInvoiceError: a field breaks a rule; the error names it.
+    """
+    company = _company(session, company_id)
+    original = _original(session, company_id, invoice_id, "påminnelse", "reminder")
+    if original.payment_state == PAID:
+        raise ConflictError(
+            f"Faktura {original.number} är redan betald.",
+            f"Invoice {original.number} is already paid.",
+            extra={"reason": "invoice_paid"},
+        )
+    issue_date = data.issue_date or today
+    due_date = _check_due_date(issue_date, data.due_date)
+    fee = parse_amount(data.reminder_fee, "reminder_fee")
+    if fee < 0:
+        raise InvalidInvoiceError(
+            "reminder_fee",
+            "negative_fee",
+            "Påminnelseavgiften (fältet reminder_fee) kan inte vara negativ.",
+            "The reminder fee (the field reminder_fee) cannot be negative.",
+        )
+    new = NewInvoice(
+        kind=REMINDER,
+        customer=original.customer,
+        number=_number(session, company_id, data.number),
+        issue_date=issue_date,
+        due_date=due_date,
+        lines=_copied_lines(original),
+        reference_kind=original.reference_kind,
+        reference=original.reference,
+        swish_alias=original.swish_alias,
+        reminder_fee=fee,
+        original=original,
+    )
+    return store_invoice(session, company, new, user_id=user_id)
+
+
+def create_credit_note(
+    session: Session,
+    company_id: int,
+    invoice_id: int,
+    data: api.CreditNoteCreate,
+    *,
+    user_id: int | None,
+    today: date,
+) -> Invoice:
+    """Credit all of an invoice, or the lines given, with negative amounts.
+
+    Raises:
+        ConflictError: the invoice is a reminder or credit note, or the credits
+            would exceed what was invoiced.
+        InvalidInvoiceError: a field breaks a rule; the error names it.
+    """
+    company = _company(session, company_id)
+    original = _original(
+        session, company_id, invoice_id, "kreditfaktura", "credit note"
+    )
+    if data.lines is None:
+        lines = _copied_lines(original, -1)
+    else:
+        lines = [
+            line_amounts(
+                line.description, -line.quantity, line.unit_price, line.vat_rate
+            )
+            for line in parse_lines(data.lines)
+        ]
+    credited = totals(lines).total_amount
+    if credited >= 0:
+        raise InvalidInvoiceError(
+            "lines",
+            "credit_not_negative",
+            "Kreditfakturans rader ska ange ett positivt belopp att kreditera (fältet lines).",
+            "The credit note's lines must give a positive amount to credit (the field lines).",
+        )
+    already = repository.credited_total(session, original.id)
+    if original.total_amount + already + credited < 0:
+        raise ConflictError(
+            f"Krediteringen överstiger vad som återstår av faktura {original.number}.",
+            f"The credit exceeds what remains of invoice {original.number}.",
+            extra={"reason": "credit_exceeds_invoice", "field": "lines"},
+        )
+    new = NewInvoice(
+        kind=CREDIT_NOTE,
+        customer=original.customer,
+        number=_number(session, company_id, data.number),
+        issue_date=data.issue_date or today,
+        due_date=None,
+        lines=lines,
+        reference_kind=original.reference_kind,
+        reference=original.reference,
+        swish_alias=None,
+        original=original,
+    )
+    return store_invoice(session, company, new, user_id=user_id)
