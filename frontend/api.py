@@ -41,6 +41,7 @@ from shared_types.delivery import (
     SendJob,
     SendRequest,
 )
+from shared_types.invoice_status import InvoiceStatusPage
 from shared_types.notifications import NotificationList, NotificationView
 from shared_types.payroll import Company, PayrollRun, PayrollRunList
 
@@ -285,5 +286,32 @@ class ApiClient:
     async def my_payslip_pdf(self, payslip_id: int) -> bytes:
         content, _media_type = await self.fetch_bytes(
             f"/api/me/payslips/{payslip_id}/pdf"
+        )
+        return content
+
+    async def invoice_status(self, company_id: int, month: str) -> InvoiceStatusPage:
+        return await self.request(
+            "GET",
+            self._company_path(company_id, "/invoice-status"),
+            type_=InvoiceStatusPage,
+            params={"month": month} if month else None,
+        )
+
+    async def send_invoices(self, company_id: int, invoice_ids: list[int]) -> object:
+        """Send invoices through Kivra (or the fallback); the page re-reads their status.
+
+        Raises `ApiError` with code `invoices_not_approved` when the agreement
+        does not cover invoices.
+        """
+        return await self.request(
+            "POST",
+            self._company_path(company_id, "/invoices/send"),
+            type_=object,
+            body={"invoice_ids": invoice_ids},
+        )
+
+    async def invoice_pdf(self, company_id: int, invoice_id: int) -> bytes:
+        content, _media_type = await self.fetch_bytes(
+            self._company_path(company_id, f"/invoices/{invoice_id}/pdf")
         )
         return content

@@ -5,6 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from frontend.components.notices import NoticeState
+from frontend.pages.invoices import InvoicesState
+from frontend.pages.invoices_view import invoices_page
 from frontend.pages.login import login_page
 from frontend.pages.min_lon import MinLonState, min_lon_page
 from frontend.pages.more_solutions import MoreSolutionsState
@@ -14,6 +16,7 @@ from frontend.pages.payroll_run import RunState
 from frontend.pages.payroll_run_view import payroll_run_page
 from frontend.pages.start import StartState, start_page
 from frontend.pages.status import StatusState
+from frontend.pages.status_invoices import StatusInvoicesState
 from frontend.pages.status_view import status_page
 
 app = rx.App()
@@ -40,7 +43,13 @@ app.add_page(
     status_page,
     route="/kivra/status",
     title="Status för Kivra – Kivra i Lön",
-    on_load=[StatusState.load, NoticeState.refresh],
+    on_load=[StatusState.load, StatusInvoicesState.load, NoticeState.refresh],
+)
+app.add_page(
+    invoices_page,
+    route="/fakturor",
+    title="Fakturor – Kivra i Lön",
+    on_load=[InvoicesState.load, NoticeState.refresh],
 )
 app.add_page(
     notifications_page,

@@ -82,6 +82,7 @@ def header() -> rx.Component:
                     _nav_link("Start", "Home", "/"),
                     _nav_link("Fler lösningar", "More solutions", "/fler-losningar"),
                     _nav_link("Status", "Status", "/kivra/status"),
+                    _nav_link("Fakturor", "Invoices", "/fakturor"),
                     spacing="4",
                     wrap="wrap",
                     as_="nav",

@@ -7,6 +7,7 @@ import reflex as rx
 from frontend.components.layout import page_frame
 from frontend.components.text import tr
 from frontend.pages.status import StatusState
+from frontend.pages.status_invoices import invoice_section
 from frontend.status_logic import (
     EndPhase,
     FailureView,
@@ -423,6 +424,7 @@ def status_page() -> rx.Component:
                     resend_result(),
                     rx.heading(tr("Anställda", "Employees"), size="4", as_="h2"),
                     employee_table(),
+                    invoice_section(),
                     end_kivra(),
                     direction="column",
                     spacing="4",
