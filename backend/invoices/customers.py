@@ -19,6 +19,7 @@ from backend.invoices import repository
 from backend.invoices.models import Customer, InvoiceSettings
 from backend.invoices.validation import (
     InvalidCustomerError,
+    InvalidInvoiceSettingsError,
     check_giro,
     check_swish,
     check_vat_number,
@@ -58,7 +59,11 @@ def put_settings(
 ) -> InvoiceSettings:
     """Create or replace the company's invoice settings after checking the giro."""
     giro_number = check_giro(data.giro_kind, data.giro_number)
-    swish = check_swish(data.swish_alias) if data.swish_alias else None
+    swish = (
+        check_swish(data.swish_alias, error=InvalidInvoiceSettingsError)
+        if data.swish_alias
+        else None
+    )
     settings = repository.get_settings(session, company_id)
     if settings is None:
         settings = InvoiceSettings(company_id=company_id)

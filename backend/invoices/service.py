@@ -239,7 +239,7 @@ class NewInvoice:
     reference_kind: str
     reference: str
     swish_alias: str | None
-    reminder_fee: Decimal = Decimal(0)
+    reminder_fee: Decimal = Decimal("0.00")
     original: Invoice | None = None
 
 

@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from backend.errors import AppError
 
 CENT = Decimal("0.01")
+MILLI = Decimal("0.001")
 MIN_PAYABLE = Decimal(1)
 # The largest amount Numeric(12, 2) holds, with room for sums of lines.
 MAX_AMOUNT = Decimal("999999999.99")
@@ -188,11 +189,15 @@ def format_giro(kind: str, digits: str) -> str:
     return f"{digits[:-4]}-{digits[-4:]}"
 
 
-def check_swish(value: str, field: str = "swish_alias") -> str:
+def check_swish(
+    value: str,
+    field: str = "swish_alias",
+    error: type[InvalidInvoiceError] = InvalidInvoiceError,
+) -> str:
     """Return a Swish number for businesses: ten digits starting with 123."""
     digits = _giro_digits(value)
     if not (digits.isdigit() and len(digits) == 10 and digits.startswith("123")):
-        raise InvalidInvoiceError(
+        raise error(
             field,
             "invalid_swish",
             f"Swishnumret i fältet {field} ska vara tio siffror som börjar med 123.",
@@ -275,7 +280,7 @@ def parse_amount(value: str, field: str) -> Decimal:
 
 def parse_quantity(value: str, field: str) -> Decimal:
     """Read a quantity with up to three decimals, written like an amount."""
-    return _parse_decimal(value, field, _QUANTITY)
+    return _parse_decimal(value, field, _QUANTITY).quantize(MILLI)
 
 
 def parse_vat_rate(value: str, field: str) -> Decimal:
