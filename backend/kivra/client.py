@@ -1,4 +1,4 @@
-"""The client for Kivra's sender API: tenants, user matching and content.
+"""The client for Kivra's sender API: tenants, user matching, content and webhooks.
 
 `KivraClient` offers Kivra's operations with typed arguments and results;
 every request goes through `KivraTransport` (token, concurrency, retries,
@@ -38,10 +38,20 @@ from backend.kivra.models import (
     TenantKeyItem,
 )
 from backend.kivra.transport import KivraClientConfig, KivraTransport
+from backend.kivra.webhooks import (
+    PAYMENT_EVENTS,
+    PAYMENT_TYPES,
+    PaymentEvent,
+    PaymentType,
+    PaymentWebhookCreate,
+    PaymentWebhookDefinition,
+    PaymentWebhookUpdate,
+)
 
 logger = logging.getLogger(__name__)
 
 _KEY = re.compile(r"^[0-9A-Za-z_-]{1,128}$")
+_WEBHOOKS_PATH = "/v2/webhooks/payments"
 
 
 def _check_key(key: str, what: str) -> str:
@@ -279,6 +289,87 @@ class KivraClient:
             },
         )
         return result
+
+    # --- payment webhooks ----------------------------------------------------
+
+    async def list_payment_webhooks(self) -> list[PaymentWebhookDefinition]:
+        """List this client's payment webhook definitions (without secrets)."""
+        response = await self._call("GET", _WEBHOOKS_PATH, "payment_webhook_list")
+        return self._decode(response, list[PaymentWebhookDefinition])
+
+    async def create_payment_webhook(
+        self,
+        url: str,
+        *,
+        tkey_filter: str | None = "*",
+        types: Iterable[PaymentType] = PAYMENT_TYPES,
+        events: Iterable[PaymentEvent] = PAYMENT_EVENTS,
+    ) -> PaymentWebhookDefinition:
+        """Ask Kivra to post payment events to `url`; the answer holds the secret.
+
+        `tkey_filter` `*` means every tenant this client sends invoices for.
+        Kivra only posts to public HTTPS URLs.
+        """
+        body = PaymentWebhookCreate(
+            url=url,
+            types=list(types),
+            events=list(events),
+            tkey_filter=tkey_filter if tkey_filter is not None else msgspec.UNSET,
+        )
+        return await self._webhook_answer(
+            "POST", _WEBHOOKS_PATH, "payment_webhook_create", body
+        )
+
+    async def update_payment_webhook(
+        self,
+        webhook_id: str,
+        *,
+        url: str | None = None,
+        tkey_filter: str | None = None,
+        types: Iterable[PaymentType] | None = None,
+        events: Iterable[PaymentEvent] | None = None,
+    ) -> PaymentWebhookDefinition:
+        """Change a definition; Kivra issues a new secret and signs with both for 72 h."""
+        body = PaymentWebhookUpdate(
+            url=url if url is not None else msgspec.UNSET,
+            tkey_filter=tkey_filter if tkey_filter is not None else msgspec.UNSET,
+            types=list(types) if types is not None else msgspec.UNSET,
+            events=list(events) if events is not None else msgspec.UNSET,
+        )
+        path = f"{_WEBHOOKS_PATH}/{_check_key(webhook_id, 'webhook_id')}"
+        return await self._webhook_answer("PATCH", path, "payment_webhook_update", body)
+
+    async def delete_payment_webhook(self, webhook_id: str) -> None:
+        """Remove a definition; Kivra stops posting to its URL."""
+        path = f"{_WEBHOOKS_PATH}/{_check_key(webhook_id, 'webhook_id')}"
+        await self._call("DELETE", path, "payment_webhook_delete")
+
+    async def test_payment_webhook(self, webhook_id: str) -> None:
+        """Ask Kivra to post a signed test webhook (nonsense data) to the URL."""
+        path = f"{_WEBHOOKS_PATH}/{_check_key(webhook_id, 'webhook_id')}/test"
+        await self._call("POST", path, "payment_webhook_test", content=b"{}")
+
+    async def _webhook_answer(
+        self,
+        method: str,
+        path: str,
+        operation: str,
+        body: PaymentWebhookCreate | PaymentWebhookUpdate,
+    ) -> PaymentWebhookDefinition:
+        response = await self._call(
+            method, path, operation, content=msgspec.json.encode(body)
+        )
+        definition = self._decode(response, PaymentWebhookDefinition)
+        logger.info(
+            "kivra.payment_webhook_saved",
+            extra={
+                "operation": operation,
+                "webhook_id": definition.id,
+                "new_secret": definition.secret is not None,
+                "correlation_id": response.headers.get("x-correlation-id"),
+            },
+        )
+        return definition
 
 
 __all__ = ["KivraApiError", "KivraClient", "KivraClientConfig", "KivraError"]

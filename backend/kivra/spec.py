@@ -264,6 +264,22 @@ def validate_request(method: str, path_template: str, body: Any) -> list[str]:
     return _errors(_validator_for(pointer), body)
 
 
+def validate_webhook(name: str, body: Any) -> list[str]:
+    """Validate a webhook body Kivra sends against the spec's `webhooks` section.
+
+    `name` is the webhook's key there, e.g. `payment.webhook`.
+
+    Raises:
+        KeyError: when the spec describes no webhook of that name.
+    """
+    if name not in _spec().get("webhooks", {}):
+        raise KeyError(f"no webhook {name!r} in Kivra's spec")
+    pointer = _pointer(
+        "webhooks", name, "post", "requestBody", "content", "application/json", "schema"
+    )
+    return _errors(_validator_for(pointer), body)
+
+
 @functools.cache
 def _templates() -> list[tuple[re.Pattern[str], str]]:
     compiled = [
@@ -338,4 +354,5 @@ __all__ = [
     "validate_response",
     "validate_salary_slip",
     "validate_schema",
+    "validate_webhook",
 ]

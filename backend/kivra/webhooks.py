@@ -210,6 +210,52 @@ class WebhookVerifier:
         raise WebhookSignatureError("no webhook signature matches")
 
 
+# --- Definitions (/v2/webhooks/payments) ------------------------------------
+
+
+class PaymentWebhookCreate(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A new definition: where Kivra posts, and for which payments.
+
+    `tkey_filter` is one tenant key or `*` for every tenant this client sends
+    for; Kivra sets `cid_filter` to the calling client itself.
+    """
+
+    url: str
+    tkey_filter: str | msgspec.UnsetType = msgspec.UNSET
+    types: list[PaymentType] | msgspec.UnsetType = msgspec.UNSET
+    events: list[PaymentEvent] | msgspec.UnsetType = msgspec.UNSET
+
+
+class PaymentWebhookUpdate(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A change to a definition; Kivra answers with a new secret."""
+
+    url: str | msgspec.UnsetType = msgspec.UNSET
+    tkey_filter: str | msgspec.UnsetType = msgspec.UNSET
+    types: list[PaymentType] | msgspec.UnsetType = msgspec.UNSET
+    events: list[PaymentEvent] | msgspec.UnsetType = msgspec.UNSET
+
+
+class PaymentWebhookDefinition(msgspec.Struct, kw_only=True, frozen=True):
+    """`PaymentWebhookDefinition` as Kivra answers it.
+
+    `secret` is present only in the answer that created it (create or
+    update); it is the one chance to keep it.
+    """
+
+    id: str
+    url: str = ""
+    cid_filter: str | None = None
+    tkey_filter: str | None = None
+    types: list[str] = msgspec.field(default_factory=list)
+    events: list[str] = msgspec.field(default_factory=list)
+    secret: str | None = None
+    created_at: str | None = None
+
+    def __repr__(self) -> str:
+        shown = "***" if self.secret else None
+        return f"PaymentWebhookDefinition(id={self.id!r}, url={self.url!r}, secret={shown!r})"
+
+
 # --- The payload -----------------------------------------------------------
 
 
@@ -311,6 +357,9 @@ __all__ = [
     "InvoiceDeclined",
     "PaymentCallback",
     "PaymentWebhook",
+    "PaymentWebhookCreate",
+    "PaymentWebhookDefinition",
+    "PaymentWebhookUpdate",
     "VerifiedWebhook",
     "WebhookError",
     "WebhookHeaderError",

@@ -23,6 +23,7 @@ from litestar.exceptions import HTTPException
 
 from backend.kivra_emulator.kivra_api import KIVRA_HANDLERS
 from backend.kivra_emulator.operator_api import OPERATOR_HANDLERS
+from backend.kivra_emulator.operator_payments import PAYMENT_OPERATOR_HANDLERS
 from backend.kivra_emulator.persistence import StatePersister, load_state_file
 from backend.kivra_emulator.responses import (
     KivraError,
@@ -38,6 +39,7 @@ from backend.kivra_emulator.state import (
     FaultKind,
     Mode,
 )
+from backend.kivra_emulator.webhooks_api import WEBHOOK_HANDLERS
 from backend.kivra_emulator.wire import OPERATOR_PREFIX as PREFIX
 
 logger = logging.getLogger(__name__)
@@ -226,7 +228,12 @@ def create_emulator_app(
     if client_id is not None:
         state.clients[client_id] = Client(client_id, client_secret, "Kivra i Lön")
     app = Litestar(
-        route_handlers=[*KIVRA_HANDLERS, *OPERATOR_HANDLERS],
+        route_handlers=[
+            *KIVRA_HANDLERS,
+            *WEBHOOK_HANDLERS,
+            *OPERATOR_HANDLERS,
+            *PAYMENT_OPERATOR_HANDLERS,
+        ],
         # Logging is configured once per process (backend/logging.py); Litestar's
         # own default would replace it and drop the events' structured extras.
         logging_config=None,

@@ -34,6 +34,8 @@ def client_scopes(state: EmulatorState, client_id: str) -> list[str]:
     scopes = [
         f"{ALL_METHODS}:kivra.v2.tenant",
         f"{ALL_METHODS}:kivra.v2.tenant.request_access.**",
+        # Payment webhook definitions belong to the client, not to a tenant.
+        f"{ALL_METHODS}:kivra.v2.webhooks.payments.**",
     ]
     scopes += [
         f"{ALL_METHODS}:kivra.v2.tenant.{t.key}.**"

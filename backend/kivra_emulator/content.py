@@ -2,7 +2,7 @@
 
 The order matters to a client because only the first failure is reported:
 sizes, JSON, recipient, SSN, schema (branch chosen by recipient key), type,
-invoice, salary slip, files, retain types, rate limit, recipient state and,
+invoice (invoices.py), salary slip, files, retain types, rate limit, recipient state and,
 in production mode only, duplicate control.
 """
 
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.kivra.spec import validate_content
+from backend.kivra_emulator.invoices import PaymentChecks, check_invoice
 from backend.kivra_emulator.responses import KivraError
 from backend.kivra_emulator.state import (
     RATE_LIMIT_PER_MINUTE,
@@ -84,7 +85,6 @@ RETAINABLE = frozenset({RecipientState.UNKNOWN, RecipientState.OPTED_OUT})
 
 _SSN = re.compile(r"^\d{12}$")
 _VAT = re.compile(r"^SE\d{10}01$")
-_AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -131,23 +131,6 @@ def _recipient(body: dict[str, Any]) -> str:
     return str(value)
 
 
-def _check_invoice(body: dict[str, Any]) -> None:
-    pmo = body.get("payment_multiple_options")
-    if (
-        not isinstance(pmo, dict)
-        or pmo.get("payable") is not True
-        or not pmo.get("options")
-    ):
-        raise KivraError(
-            40000,
-            "Invoices need payment_multiple_options with payable true and an option",
-        )
-    for option in pmo["options"]:
-        amount = str(option.get("amount", ""))
-        if not _AMOUNT.match(amount) or float(amount) < 1:
-            raise KivraError(40042)
-
-
 def _check_files(body: dict[str, Any]) -> None:
     parts = body.get("parts") or []
     for part in parts:
@@ -167,7 +150,7 @@ def _check_files(body: dict[str, Any]) -> None:
                 )
 
 
-def _validate(raw: bytes) -> tuple[dict[str, Any], str]:
+def _validate(raw: bytes, checks: PaymentChecks) -> tuple[dict[str, Any], str]:
     """Run the checks that need no state; return the body and recipient."""
     if len(raw) > MAX_REQUEST_BYTES or len(raw) > MAX_CONTENT_BYTES:
         raise KivraError(41300, "A content may be at most 1 MB including base64 data")
@@ -185,8 +168,7 @@ def _validate(raw: bytes) -> tuple[dict[str, Any], str]:
     allowed = COMPANY_TYPES if "vat_number" in body else PERSON_TYPES
     if content_type not in allowed:
         raise KivraError(40012)
-    if content_type.startswith("invoice"):
-        _check_invoice(body)
+    check_invoice(body, content_type, checks)
     if content_type == "salaryslip" and not isinstance(body.get("salaryslip"), dict):
         raise KivraError(40000, "Type salaryslip needs a valid salaryslip object")
     _check_files(body)
@@ -201,7 +183,7 @@ def accept_content(state: EmulatorState, tenant_key: str, raw: bytes) -> Accepte
     Raises:
         KivraError: the first check that fails, with Kivra's status and code.
     """
-    body, recipient = _validate(raw)
+    body, recipient = _validate(raw, state.payment_checks)
     with state.lock:
         if state.record_send(tenant_key, recipient) > RATE_LIMIT_PER_MINUTE:
             raise KivraError(42900, headers={"retry-after": "60"})

@@ -166,6 +166,69 @@ class EmulatorOperator:
         result: dict[str, Any] = self._call("GET", "/state")
         return result
 
+    # Invoices and payment webhooks ------------------------------------------
+
+    def emit_payment(
+        self,
+        content_key: str,
+        *,
+        payment_event: str = "settled",
+        payment_type: str = "bank",
+        amount: str | None = None,
+        kind: str = "payment_callback",
+        event_id: str | None = None,
+        attempts: int = 3,
+        retry_delay_seconds: float = 0.5,
+        timeout_seconds: float = 1.0,
+    ) -> dict[str, Any]:
+        """Sign and post a payment event on a received invoice, as Kivra would.
+
+        Every matching webhook definition gets it. Returns `event_id` and
+        `deliveries` (url, event_id, body, attempts with headers, status and
+        duration, delivered).
+        """
+        body = {
+            "content_key": content_key,
+            "type": kind,
+            "payment_event": payment_event,
+            "payment_type": payment_type,
+            "amount": amount,
+            "event_id": event_id,
+            "attempts": attempts,
+            "retry_delay_seconds": retry_delay_seconds,
+            "timeout_seconds": timeout_seconds,
+        }
+        result: dict[str, Any] = self._call("POST", "/payments", body)
+        return result
+
+    def webhook_deliveries(self) -> list[dict[str, Any]]:
+        """List every webhook the emulator posted, with each attempt."""
+        result: list[dict[str, Any]] = self._call("GET", "/webhook-deliveries")
+        return result
+
+    def resend_webhook(self, delivery_id: int, *, attempts: int = 1) -> dict[str, Any]:
+        """Post a delivery's event again: same id and body, a fresh signature."""
+        result: dict[str, Any] = self._call(
+            "POST", f"/webhook-deliveries/{delivery_id}/resend", {"attempts": attempts}
+        )
+        return result
+
+    def webhook_definitions(self) -> list[dict[str, Any]]:
+        """List every client's webhook definitions (secrets' lifetimes, not values)."""
+        result: list[dict[str, Any]] = self._call("GET", "/webhook-definitions")
+        return result
+
+    def set_payment_checks(
+        self, *, ocr_luhn: bool | None = None, giro_check_digit: bool | None = None
+    ) -> dict[str, bool]:
+        """Switch the OCR Luhn check (off by default) or the giro check digit (on)."""
+        result: dict[str, bool] = self._call(
+            "POST",
+            "/payment-checks",
+            {"ocr_luhn": ocr_luhn, "giro_check_digit": giro_check_digit},
+        )
+        return result
+
     def reset(self) -> None:
         """Forget tenants, recipients, contents, tokens and faults; keep clients."""
         self._call("POST", "/reset")

@@ -16,6 +16,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from fnmatch import fnmatchcase
+from typing import Any
+
+from backend.kivra_emulator.invoices import PaymentChecks
 
 TOKEN_LIFETIME_SECONDS = 28800
 RATE_LIMIT_PER_MINUTE = 50
@@ -111,6 +114,50 @@ class Content:
         return now > self.received_at + timedelta(days=self.retention_days)
 
 
+@dataclass
+class WebhookSecret:
+    value: str  # base64 of 32 random bytes, as Kivra hands it out
+    created_at: datetime
+    # Set when a newer secret replaced it: Kivra keeps signing with it until then.
+    valid_until: datetime | None = None
+
+
+@dataclass
+class WebhookDefinition:
+    """A payment webhook definition of one client (`/v2/webhooks/payments`)."""
+
+    id: str  # a UUID
+    client_id: str
+    url: str
+    tkey_filter: str  # a tenant key, or "*" for every tenant of the client
+    types: list[str]
+    events: list[str]
+    created_at: datetime
+    secrets: list[WebhookSecret]
+
+    def signing_secrets(self, now: datetime) -> list[str]:
+        """Return the secrets Kivra signs with now: the newest and any in overlap."""
+        return [
+            s.value
+            for s in self.secrets
+            if s.valid_until is None or s.valid_until > now
+        ]
+
+
+@dataclass
+class WebhookDelivery:
+    """One webhook the emulator posted (or tried to), with every attempt."""
+
+    id: int
+    definition_id: str
+    url: str
+    event_id: str
+    type: str
+    body: bytes
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    delivered: bool = False
+
+
 class FaultKind(enum.StrEnum):
     """The ways the operator can make the emulator misbehave."""
 
@@ -151,6 +198,9 @@ class EmulatorState:
     sends: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     fault_seq: int = 0
+    payment_checks: PaymentChecks = field(default_factory=PaymentChecks)
+    webhook_definitions: dict[str, WebhookDefinition] = field(default_factory=dict)
+    webhook_deliveries: list[WebhookDelivery] = field(default_factory=list)
     # Added before every answer of Kivra's API (not the operator API), like
     # the network between a payroll program and Kivra.
     latency_seconds: float = 0.0

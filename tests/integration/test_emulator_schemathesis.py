@@ -32,6 +32,11 @@ IMPLEMENTED = [
     ("POST", "/v2/tenant/{tenantKey}/usermatch/verified_email"),
     ("POST", "/v2/tenant/{tenantKey}/companymatch/vatnr"),
     ("POST", spec.CONTENT_PATH),
+    ("GET", "/v2/webhooks/payments"),
+    ("POST", "/v2/webhooks/payments"),
+    ("PATCH", "/v2/webhooks/payments/{id}"),
+    ("DELETE", "/v2/webhooks/payments/{id}"),
+    ("POST", "/v2/webhooks/payments/{id}/test"),
 ]
 
 SCHEMA = schemathesis.openapi.from_dict(spec.openapi_for_tools())
@@ -55,6 +60,10 @@ def test_emulator_conforms_to_kivra_spec_under_schemathesis(
     tenant = kivra_api.create_tenant()
     kivra_emulator.operator.seed_recipient("191212121212", "active")
     kivra_emulator.operator.seed_foreign_tenant("SE559408724801")
+    # A definition whose URL refuses connections, so test deliveries go nowhere.
+    webhook = kivra_api.request(
+        "POST", "/v2/webhooks/payments", json={"url": "http://127.0.0.1:9/hooks"}
+    ).json()["id"]
     headers = {"authorization": f"Bearer {kivra_api.token}"}
     operation = _operation(method, path)
 
@@ -71,6 +80,8 @@ def test_emulator_conforms_to_kivra_spec_under_schemathesis(
         if case.path_parameters and "tenantKey" in case.path_parameters:
             # A random key is just 403; the real one reaches the handler's checks.
             case.path_parameters["tenantKey"] = tenant
+        if case.path_parameters and "id" in case.path_parameters:
+            case.path_parameters["id"] = webhook
         response = case.call(
             base_url=kivra_emulator.base_url, headers=headers, timeout=10
         )
