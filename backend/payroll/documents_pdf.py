@@ -1,41 +1,27 @@
-"""The PDF lönespecifikation, drawn with ReportLab.
+"""The PDF lönespecifikation, laid out at fixed positions on A4.
 
 The PDF is the payslip the employee keeps, so it reads like a Swedish
 lönespecifikation: employer and employee at the top, every line with antal,
 à-pris and belopp, then the totals down to "Att utbetala", the year to date
-and the vacation days.
+and the vacation days. A payslip too long for one page continues on the next
+with the column headings repeated and the employee named at the top, and the
+totals never split from the year-to-date figures.
+
+The layout is a grid of precomputed positions (points from the lower left
+corner) drawn with `documents_pdf_writer`: a large employer renders thousands
+of payslips per run, and a general layout engine measured several times the
+cost for the same page.
 
 It must be byte-for-byte reproducible: Kivra's duplicate control compares
-whole payloads, and a resend must carry the identical PDF. ReportLab's
-invariant mode fixes the document id, and the creation date comes from the
-input instead of the clock. Only the standard Helvetica fonts are used; they
-are not embedded, which keeps a payslip at a few kilobytes, and their
-WinAnsi encoding covers å, ä, ö and é.
+whole payloads, and a resend must carry the identical PDF. The creation date
+comes from the input instead of the clock, and the writer adds nothing that
+varies between runs.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
-
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    KeepTogether,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
-from reportlab.platypus.flowables import Flowable
 
 from backend.payroll.documents_format import (
     format_amount,
@@ -47,16 +33,46 @@ from backend.payroll.documents_format import (
     format_sek,
 )
 from backend.payroll.documents_input import LineKind, PayslipDocumentInput, PayslipLine
+from backend.payroll.documents_pdf_writer import (
+    PAGE_HEIGHT,
+    PAGE_WIDTH,
+    PdfInfo,
+    PdfPage,
+    TextStyle,
+    rgb,
+    standard_font,
+    winansi,
+    write_pdf,
+)
 
-_FONT = "Helvetica"
-_BOLD = "Helvetica-Bold"
-_INK = colors.HexColor("#1f2933")
-_MUTED = colors.HexColor("#52606d")
-_RULE = colors.HexColor("#cbd2d9")
-_SHADE = colors.HexColor("#f0f4f8")
-_PAGE_WIDTH, _PAGE_HEIGHT = A4
-_MARGIN = 18 * mm
-_CONTENT_WIDTH = _PAGE_WIDTH - 2 * _MARGIN
+_MM = 72 / 25.4
+_LEFT = 18 * _MM
+_RIGHT = PAGE_WIDTH - 18 * _MM
+_WIDTH = _RIGHT - _LEFT
+# The body sits 6 pt inside the 18 mm top and 22 mm bottom margins; the
+# footer and a continued page's heading use the margins themselves.
+_TOP = PAGE_HEIGHT - 18 * _MM - 6
+_BOTTOM = 22 * _MM + 6
+_GAP_SMALL = 5 * _MM
+_GAP = 6 * _MM
+
+_REGULAR = standard_font("F1", "Helvetica")
+_BOLD = standard_font("F2", "Helvetica-Bold")
+_FONTS = (_REGULAR, _BOLD)
+_INK = rgb("#1f2933")
+_MUTED = rgb("#52606d")
+_RULE = rgb("#cbd2d9")
+_SHADE = rgb("#f0f4f8")
+_TITLE = TextStyle(_BOLD, 16, _INK)
+_EMPLOYER = TextStyle(_BOLD, 11, _INK)
+_BOX_TITLE = TextStyle(_BOLD, 10, _INK)
+_SECTION = TextStyle(_BOLD, 9, _INK)
+_COLUMN = TextStyle(_BOLD, 8.5, _INK)
+_NET = TextStyle(_BOLD, 12, _INK)
+_TOTAL = TextStyle(_REGULAR, 10, _INK)
+_BODY = TextStyle(_REGULAR, 9, _INK)
+_LABEL = TextStyle(_REGULAR, 8, _MUTED)
+_FOOTER = TextStyle(_REGULAR, 7.5, _MUTED)
 
 _SECTIONS: tuple[tuple[LineKind, str], ...] = (
     ("earning", "Lön och ersättningar"),
@@ -65,41 +81,47 @@ _SECTIONS: tuple[tuple[LineKind, str], ...] = (
     ("deduction", "Avdrag efter skatt"),
 )
 
-_STYLES = {
-    "title": ParagraphStyle(
-        "title", fontName=_BOLD, fontSize=16, leading=20, textColor=_INK
-    ),
-    "employer": ParagraphStyle(
-        "employer", fontName=_BOLD, fontSize=11, leading=14, textColor=_INK
-    ),
-    "body": ParagraphStyle(
-        "body", fontName=_FONT, fontSize=9, leading=12, textColor=_INK
-    ),
-    "muted": ParagraphStyle(
-        "muted", fontName=_FONT, fontSize=8, leading=10, textColor=_MUTED
-    ),
-    "heading": ParagraphStyle(
-        "heading",
-        fontName=_BOLD,
-        fontSize=10,
-        leading=13,
-        textColor=_INK,
-        spaceBefore=8,
-        spaceAfter=3,
-    ),
-    "right": ParagraphStyle(
-        "right", fontName=_FONT, fontSize=9, leading=12, alignment=TA_RIGHT
-    ),
-}
+# The lines table: left edges of Kod, Benämning, Antal, Enhet, À-pris and
+# Belopp, and the table's right edge; text sits 2 pt inside its cell.
+_COL = tuple(
+    _LEFT + offset * _MM for offset in (0, 14, 84, 104, 118, 146, _WIDTH / _MM)
+)
+_CODE_X, _TEXT_X, _UNIT_X = _COL[0] + 2, _COL[1] + 2, _COL[3] + 2
+_QUANTITY_R, _PRICE_R, _AMOUNT_R = _COL[3] - 2, _COL[5] - 2, _COL[6] - 2
+_TEXT_WIDTH = _COL[2] - _COL[1] - 4
+_HEADING_ROW, _SECTION_ROW, _LINE_ROW, _WRAPPED_LEADING = 14.2, 18.8, 14.8, 12.0
+# A line's text baseline sits this far above the bottom of its row.
+_BASELINE = 3.8
 
 
-def _escape(text: str) -> str:
-    # Paragraph text is a small markup language; names like "Berg & Son AB" must stay literal.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+class _Pages:
+    """The pages drawn so far and how far down the last one is filled."""
 
+    def __init__(self, inp: PayslipDocumentInput, created: datetime) -> None:
+        employer = inp.employer
+        self._footer = f"{employer.name} · {employer.email} · {employer.phone}"
+        self._created = f"Skapad i {inp.source_system} {created.date().isoformat()}"
+        self._continued = f"Lönespecifikation {format_period_sv(inp.period)} · {inp.employee.name} (forts.)"
+        self.pages: list[PdfPage] = []
+        self.page = self.new_page()
+        self.y = _TOP
 
-def _p(text: str, style: str = "body") -> Paragraph:
-    return Paragraph(_escape(text), _STYLES[style])
+    def new_page(self) -> PdfPage:
+        page = PdfPage()
+        number = len(self.pages) + 1
+        page.hline(_LEFT, _RIGHT, 14 * _MM, 1, _RULE)
+        page.text(_LEFT, 10 * _MM, self._footer, _FOOTER)
+        page.text_right(_RIGHT, 10 * _MM, f"{self._created} · Sida {number}", _FOOTER)
+        if number > 1:
+            # A loose page must still say whose payslip it belongs to.
+            page.text(_LEFT, PAGE_HEIGHT - 11 * _MM, self._continued, _FOOTER)
+        self.pages.append(page)
+        self.page = page
+        self.y = _TOP
+        return page
+
+    def fits(self, height: float) -> bool:
+        return self.y - height >= _BOTTOM
 
 
 def _creation_date(inp: PayslipDocumentInput) -> datetime:
@@ -112,48 +134,36 @@ def _creation_date(inp: PayslipDocumentInput) -> datetime:
     return datetime(inp.pay_date.year, inp.pay_date.month, inp.pay_date.day, tzinfo=UTC)
 
 
-def _header(inp: PayslipDocumentInput) -> Flowable:
-    employer = inp.employer
-    left = [
-        _p(employer.name, "employer"),
-        _p(employer.street_address),
-        _p(f"{employer.postal_code} {employer.city}"),
-    ]
+def _header(pages: _Pages, inp: PayslipDocumentInput) -> None:
+    page, top, employer = pages.page, pages.y, inp.employer
+    page.text(_LEFT, top - 14, employer.name, _EMPLOYER)
+    address = [employer.street_address, f"{employer.postal_code} {employer.city}"]
     if employer.orgnr:
-        left.append(_p(f"Org.nr {format_orgnr(employer.orgnr)}"))
-    right = [
-        _p("Lönespecifikation", "title"),
-        _p(f"Löneperiod: {format_period_sv(inp.period)}"),
-        _p(f"{inp.period_start.isoformat()} – {inp.period_end.isoformat()}", "muted"),
-        _p(f"Utbetalningsdag: {format_date_sv(inp.pay_date)}"),
-    ]
-    table = Table(
-        [[left, right]], colWidths=[_CONTENT_WIDTH * 0.55, _CONTENT_WIDTH * 0.45]
-    )
-    table.setStyle(
-        TableStyle(
-            [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]
-        )
-    )
-    return table
+        address.append(f"Org.nr {format_orgnr(employer.orgnr)}")
+    for n, text in enumerate(address):
+        page.text(_LEFT, top - 26 - 12 * n, text, _BODY)
+    x = _LEFT + _WIDTH * 0.55
+    page.text(x, top - 19, "Lönespecifikation", _TITLE)
+    period = f"Löneperiod: {format_period_sv(inp.period)}"
+    page.text(x, top - 32, period, _BODY)
+    dates = f"{inp.period_start.isoformat()} – {inp.period_end.isoformat()}"
+    page.text(x, top - 43, dates, _LABEL)
+    pay_day = f"Utbetalningsdag: {format_date_sv(inp.pay_date)}"
+    page.text(x, top - 54, pay_day, _BODY)
+    pages.y = top - 60 - _GAP
 
 
-def _employee_block(inp: PayslipDocumentInput) -> Flowable:
+def _employee_block(pages: _Pages, inp: PayslipDocumentInput) -> None:
     employee = inp.employee
     id_label = (
         "Samordningsnummer"
         if employee.id_kind == "samordningsnummer"
         else "Personnummer"
     )
-    rows = [
-        ("Anställd", employee.name),
-        (
-            id_label,
-            format_personnummer(
-                employee.personnummer, masked=employee.protected_identity
-            ),
-        ),
-    ]
+    identity = format_personnummer(
+        employee.personnummer, masked=employee.protected_identity
+    )
+    rows = [("Anställd", employee.name), (id_label, identity)]
     if employee.employee_number:
         rows.append(("Anställningsnummer", employee.employee_number))
     rows.append(("Anställd sedan", employee.employment_start.isoformat()))
@@ -162,81 +172,104 @@ def _employee_block(inp: PayslipDocumentInput) -> Flowable:
         rows.append(("Skattetabell", f"{inp.tax_table}{column}"))
     if inp.bank_account:
         rows.append(("Utbetalas till", inp.bank_account))
-    table = Table(
-        [[_p(label, "muted"), _p(value)] for label, value in rows],
-        colWidths=[40 * mm, _CONTENT_WIDTH - 40 * mm],
-    )
-    table.setStyle(
-        TableStyle(
-            [
-                ("BACKGROUND", (0, 0), (-1, -1), _SHADE),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-                ("LEFTPADDING", (0, 0), (-1, -1), 6),
-            ]
-        )
-    )
-    return table
+    page, top = pages.page, pages.y
+    page.fill_rect(_LEFT, top - 16 * len(rows), _WIDTH, 16 * len(rows), _SHADE)
+    for n, (label, value) in enumerate(rows):
+        baseline = top - 16 * n - 11
+        page.text(_LEFT + 6, baseline, label, _LABEL)
+        page.text(_LEFT + 40 * _MM + 6, baseline, value, _BODY)
+    pages.y = top - 16 * len(rows) - _GAP_SMALL
 
 
-def _optional(value: Decimal | None, fmt: Callable[[Decimal], str]) -> str:
-    return "" if value is None else fmt(value)
+def _table_heading(pages: _Pages) -> None:
+    page, baseline = pages.page, pages.y - _HEADING_ROW + 3.7
+    page.text(_CODE_X, baseline, "Kod", _COLUMN)
+    page.text(_TEXT_X, baseline, "Benämning", _COLUMN)
+    page.text_right(_QUANTITY_R, baseline, "Antal", _COLUMN)
+    page.text(_UNIT_X, baseline, "Enhet", _COLUMN)
+    page.text_right(_PRICE_R, baseline, "À-pris", _COLUMN)
+    page.text_right(_AMOUNT_R, baseline, "Belopp", _COLUMN)
+    pages.y -= _HEADING_ROW
+    page.hline(_LEFT, _RIGHT, pages.y, 0.8, _INK)
 
 
-def _description_cell(text: str) -> str | Paragraph:
-    # Plain strings sit on the same baseline as the other cells; only a
-    # description too long for its column is wrapped as a paragraph.
-    return text if len(text) <= 40 else _p(text)
+def _wrap(text: str) -> list[bytes]:
+    """Break a description into lines that fit its column, at spaces."""
+    encoded = winansi(text)
+    if _BODY.width(encoded) <= _TEXT_WIDTH:
+        return [encoded]
+    lines: list[bytes] = []
+    current = b""
+    for word in encoded.split(b" "):
+        candidate = current + b" " + word if current else word
+        if current and _BODY.width(candidate) > _TEXT_WIDTH:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    lines.append(current)
+    return lines
 
 
-def _lines_table(inp: PayslipDocumentInput) -> Flowable:
-    widths = [14 * mm, 70 * mm, 20 * mm, 14 * mm, 28 * mm]
-    widths.append(_CONTENT_WIDTH - sum(widths))
-    data: list[list[Any]] = [["Kod", "Benämning", "Antal", "Enhet", "À-pris", "Belopp"]]
-    style: list[tuple[Any, ...]] = [
-        ("FONT", (0, 0), (-1, 0), _BOLD, 8.5),
-        ("FONT", (0, 1), (-1, -1), _FONT, 9),
-        ("TEXTCOLOR", (0, 0), (-1, -1), _INK),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, _INK),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("ALIGN", (2, 0), (2, -1), "RIGHT"),
-        ("ALIGN", (4, 0), (5, -1), "RIGHT"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-    ]
+def _row_height(description: list[bytes]) -> float:
+    if len(description) == 1:
+        return _LINE_ROW
+    return _WRAPPED_LEADING * len(description) + 4
+
+
+def _ensure_room(pages: _Pages, height: float) -> None:
+    if not pages.fits(height):
+        pages.new_page()
+        _table_heading(pages)
+
+
+def _line_row(pages: _Pages, line: PayslipLine, description: list[bytes]) -> None:
+    height = _row_height(description)
+    _ensure_room(pages, height)
+    page, top = pages.page, pages.y
+    bottom = top - height
+    baseline = bottom + height / 2 - 3.6
+    page.text(_CODE_X, baseline, line.code, _BODY)
+    for n, text in enumerate(description):
+        # One line sits like the other cells; wrapped lines run down from the top.
+        y = baseline if len(description) == 1 else top - 11 - 12 * n
+        page.encoded_text(_TEXT_X, y, text, _BODY)
+    if line.quantity is not None:
+        quantity = format_number(line.quantity)
+        page.text_right(_QUANTITY_R, baseline, quantity, _BODY)
+    if line.unit:
+        page.text(_UNIT_X, baseline, line.unit, _BODY)
+    if line.unit_price is not None:
+        price = format_amount(line.unit_price)
+        page.text_right(_PRICE_R, baseline, price, _BODY)
+    page.text_right(_AMOUNT_R, baseline, format_amount(line.amount), _BODY)
+    pages.y = bottom
+
+
+def _lines_table(pages: _Pages, inp: PayslipDocumentInput) -> None:
+    _table_heading(pages)
+    drawn = False
     for kind, title in _SECTIONS:
-        section: list[PayslipLine] = [line for line in inp.lines if line.kind == kind]
+        section = [line for line in inp.lines if line.kind == kind]
         if not section:
             continue
-        row = len(data)
-        data.append(["", title, "", "", "", ""])
-        style += [
-            ("FONT", (0, row), (-1, row), _BOLD, 9),
-            ("TOPPADDING", (0, row), (-1, row), 6),
-            ("LINEBELOW", (1, row), (-1, row), 0.3, _RULE),
-        ]
-        for line in section:
-            data.append(
-                [
-                    line.code,
-                    _description_cell(line.description),
-                    _optional(line.quantity, format_number),
-                    line.unit or "",
-                    _optional(line.unit_price, format_amount),
-                    format_amount(line.amount),
-                ]
-            )
-    if len(data) == 1:
-        data.append(["", "Inga lönerader denna period", "", "", "", ""])
-    table = Table(data, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle(style))
-    return table
+        descriptions = [_wrap(line.description) for line in section]
+        # A section heading never stays alone at the foot of a page.
+        _ensure_room(pages, _SECTION_ROW + _row_height(descriptions[0]))
+        page = pages.page
+        pages.y -= _SECTION_ROW
+        page.text(_TEXT_X, pages.y + _BASELINE, title, _SECTION)
+        page.hline(_COL[1], _RIGHT, pages.y, 0.3, _RULE)
+        for line, description in zip(section, descriptions, strict=True):
+            _line_row(pages, line, description)
+        drawn = True
+    if not drawn:
+        pages.y -= _LINE_ROW
+        page = pages.page
+        page.text(_TEXT_X, pages.y + _BASELINE, "Inga lönerader denna period", _BODY)
 
 
-def _totals(inp: PayslipDocumentInput) -> Flowable:
+def _totals_and_year(pages: _Pages, inp: PayslipDocumentInput) -> None:
     benefits = sum(
         (line.amount for line in inp.lines if line.kind == "benefit"), Decimal(0)
     )
@@ -249,124 +282,62 @@ def _totals(inp: PayslipDocumentInput) -> Flowable:
     rows.append(("Preliminär skatt", format_sek(-inp.preliminary_tax)))
     if deductions:
         rows.append(("Avdrag efter skatt", format_sek(deductions)))
-    rows.append(("Att utbetala", format_sek(inp.net_pay)))
-    last = len(rows) - 1
-    table = Table(rows, colWidths=[_CONTENT_WIDTH - 45 * mm, 45 * mm])
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), _FONT, 10),
-                ("TEXTCOLOR", (0, 0), (-1, -1), _INK),
-                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 2),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-                ("FONT", (0, last), (-1, last), _BOLD, 12),
-                ("LINEABOVE", (0, last), (-1, last), 0.8, _INK),
-                ("BACKGROUND", (0, last), (-1, last), _SHADE),
-                ("TOPPADDING", (0, last), (-1, last), 5),
-                ("BOTTOMPADDING", (0, last), (-1, last), 5),
-            ]
-        )
-    )
-    return table
+    net = format_sek(inp.net_pay)
+    totals_height = 18 * len(rows) + 24.4
+    pages.y -= _GAP
+    # The totals and the year's figures stay together on one page.
+    if not pages.fits(totals_height + _GAP + 57.6):
+        pages.new_page()
+    page, top = pages.page, pages.y
+    bottom = top - totals_height
+    page.fill_rect(_LEFT, bottom, _WIDTH, 24.4, _SHADE)
+    for n, (label, value) in enumerate(rows):
+        baseline = top - 18 * n - 13
+        page.text(_LEFT + 2, baseline, label, _TOTAL)
+        page.text_right(_RIGHT - 2, baseline, value, _TOTAL)
+    page.text(_LEFT + 2, bottom + 7.4, "Att utbetala", _NET)
+    page.text_right(_RIGHT - 2, bottom + 7.4, net, _NET)
+    page.hline(_LEFT, _RIGHT, bottom + 24.4, 0.8, _INK)
 
-
-def _year_and_vacation(inp: PayslipDocumentInput) -> Flowable:
     year = inp.pay_date.year
-    left = [
-        ["Hittills i år", ""],
-        [f"Bruttolön {year}", format_sek(inp.ytd_gross)],
-        [f"Preliminär skatt {year}", format_sek(inp.ytd_tax)],
-    ]
-    right = [
-        ["Semester", ""],
-        ["Betalda semesterdagar", format_number(inp.vacation_days_paid)],
-        ["Kvarvarande semesterdagar", format_number(inp.vacation_days_remaining)],
-    ]
-    half = (_CONTENT_WIDTH - 8 * mm) / 2
-    boxes = []
-    for data in (left, right):
-        box = Table(data, colWidths=[half - 30 * mm, 30 * mm])
-        box.setStyle(
-            TableStyle(
-                [
-                    ("FONT", (0, 0), (-1, -1), _FONT, 9),
-                    ("FONT", (0, 0), (-1, 0), _BOLD, 10),
-                    ("TEXTCOLOR", (0, 0), (-1, -1), _INK),
-                    ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 2),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-                    ("LINEBELOW", (0, 0), (-1, 0), 0.3, _RULE),
-                ]
-            )
-        )
-        boxes.append(box)
-    outer = Table([[boxes[0], "", boxes[1]]], colWidths=[half, 8 * mm, half])
-    outer.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
+    boxes = (
+        (
+            "Hittills i år",
+            (f"Bruttolön {year}", format_sek(inp.ytd_gross)),
+            (f"Preliminär skatt {year}", format_sek(inp.ytd_tax)),
+        ),
+        (
+            "Semester",
+            ("Betalda semesterdagar", format_number(inp.vacation_days_paid)),
+            ("Kvarvarande semesterdagar", format_number(inp.vacation_days_remaining)),
+        ),
     )
-    return outer
-
-
-def _page_decorator(inp: PayslipDocumentInput) -> Callable[[Canvas, Any], None]:
-    stamp = _creation_date(inp).strftime("D:%Y%m%d%H%M%S+00'00'")
-    employer = inp.employer
-    footer = f"{employer.name} · {employer.email} · {employer.phone}"
-    created = f"Skapad i {inp.source_system} {_creation_date(inp).date().isoformat()}"
-    continued = f"Lönespecifikation {format_period_sv(inp.period)} · {inp.employee.name} (forts.)"
-
-    def decorate(canvas: Canvas, doc: Any) -> None:
-        # The PDF's CreationDate/ModDate come from the input, never the clock.
-        canvas.setDateFormatter(lambda *_parts: stamp)
-        canvas.saveState()
-        canvas.setFont(_FONT, 7.5)
-        canvas.setFillColor(_MUTED)
-        canvas.setStrokeColor(_RULE)
-        canvas.line(_MARGIN, 14 * mm, _PAGE_WIDTH - _MARGIN, 14 * mm)
-        canvas.drawString(_MARGIN, 10 * mm, footer)
-        canvas.drawRightString(
-            _PAGE_WIDTH - _MARGIN, 10 * mm, f"{created} · Sida {doc.page}"
-        )
-        if doc.page > 1:
-            # A loose page must still say whose payslip it belongs to.
-            canvas.drawString(_MARGIN, _PAGE_HEIGHT - 11 * mm, continued)
-        canvas.restoreState()
-
-    return decorate
+    box_width = (_WIDTH - 8 * _MM) / 2
+    box_top = bottom - _GAP - 3
+    for n, (title, *figures) in enumerate(boxes):
+        x = _LEFT + n * (box_width + 8 * _MM)
+        page.text(x + 2, box_top - 13, title, _BOX_TITLE)
+        page.hline(x, x + box_width, box_top - 18, 0.3, _RULE)
+        for m, (label, value) in enumerate(figures):
+            baseline = box_top - 30 - 16.8 * m
+            page.text(x + 2, baseline, label, _BODY)
+            page.text_right(x + box_width - 2, baseline, value, _BODY)
+    pages.y = box_top - 54.6
 
 
 def render_pdf(inp: PayslipDocumentInput) -> bytes:
     """Render the payslip as a PDF lönespecifikation; same input, same bytes."""
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=_MARGIN,
-        rightMargin=_MARGIN,
-        topMargin=_MARGIN,
-        bottomMargin=22 * mm,
+    created = _creation_date(inp)
+    pages = _Pages(inp, created)
+    _header(pages, inp)
+    _employee_block(pages, inp)
+    _lines_table(pages, inp)
+    _totals_and_year(pages, inp)
+    info = PdfInfo(
         title=f"Lönespecifikation {format_period_sv(inp.period)}",
         author=inp.employer.name,
         subject="Lönespecifikation",
         creator=inp.source_system,
-        producer=inp.source_system,
-        invariant=1,
+        created=created.strftime("D:%Y%m%d%H%M%S+00'00'"),
     )
-    story: list[Flowable] = [
-        _header(inp),
-        Spacer(1, 6 * mm),
-        _employee_block(inp),
-        Spacer(1, 5 * mm),
-        _lines_table(inp),
-        Spacer(1, 6 * mm),
-        KeepTogether([_totals(inp), Spacer(1, 6 * mm), _year_and_vacation(inp)]),
-    ]
-    decorate = _page_decorator(inp)
-    doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
-    return buffer.getvalue()
+    return write_pdf(pages.pages, _FONTS, info)

@@ -187,3 +187,63 @@ def test_render_pdf_reads_a_naive_issue_time_as_utc(
         monkeypatch.undo()
         time.tzset()
     assert pdf == render_pdf(sample)
+
+
+def test_render_pdf_is_well_formed_with_standard_fonts(sample_pdf: bytes) -> None:
+    """A strict reader finds every object where the cross-reference table says."""
+    reader = PdfReader(io.BytesIO(sample_pdf), strict=True)
+    page = reader.pages[0]
+    assert [float(v) for v in page.mediabox] == pytest.approx([0, 0, 595.28, 841.89])
+    fonts = page["/Resources"]["/Font"]
+    assert sorted(font["/BaseFont"] for font in fonts.values()) == [
+        "/Helvetica",
+        "/Helvetica-Bold",
+    ]
+    for font in fonts.values():
+        assert font["/Encoding"] == "/WinAnsiEncoding"
+        assert "/FontFile" not in font
+    assert reader.trailer["/ID"][0] == reader.trailer["/ID"][1]
+
+
+def test_render_pdf_prints_letters_outside_winansi_as_their_base_letters(
+    sample: PayslipDocumentInput,
+) -> None:
+    employee = msgspec.structs.replace(sample.employee, name="Łukasz Şahin")
+    text = _text(render_pdf(msgspec.structs.replace(sample, employee=employee)))
+    assert "Lukasz Sahin" in text
+
+
+def _placed_text(pdf: bytes) -> list[tuple[str, float, float]]:
+    """Each piece of text on the first page with its x and y in points."""
+    placed: list[tuple[str, float, float]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        if text.strip():
+            placed.append((text.strip(), tm[4] + cm[4], tm[5] + cm[5]))
+
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=visit)
+    return placed
+
+
+def test_render_pdf_wraps_a_description_too_wide_for_its_column(
+    sample: PayslipDocumentInput,
+) -> None:
+    description = (
+        "Retroaktiv lönejustering enligt nytt kollektivavtal för perioden "
+        "april till och med oktober"
+    )
+    line = PayslipLine(
+        kind="earning", code="190", description=description, amount=Decimal("850")
+    )
+    pdf = render_pdf(msgspec.structs.replace(sample, lines=(*sample.lines, line)))
+    placed = _placed_text(pdf)
+    code_x = next(x for text, x, _ in placed if text == "110")
+    text_x = next(x for text, x, _ in placed if text == "Månadslön")
+    parts = [(text, y) for text, x, y in placed if x == text_x and text in description]
+    assert len(parts) == 2, parts
+    assert " ".join(text for text, _ in parts) == description
+    # The second half sits one line below the first, in the same column.
+    assert parts[0][1] - parts[1][1] == pytest.approx(12)
+    code_y = next(y for text, x, y in placed if text == "190" and x == code_x)
+    assert parts[1][1] < code_y < parts[0][1]
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
