@@ -35,7 +35,7 @@ def facts(**overrides: Any) -> InvoiceFacts:
         vat_amount=Decimal("250.00"),
         total_amount=Decimal("1250.00"),
         giro_kind="bankgiro",
-        giro_number="56781234",
+        giro_number="50501055",
         reference_kind="SE_OCR",
         reference="4265237910",
         swish_alias=None,
@@ -103,7 +103,7 @@ def test_person_body_follows_content_user_v2(
         "payable": True,
         "currency": "SEK",
         "method": "1",
-        "account": "5678-1234",
+        "account": "5050-1055",
         "swish_alias": "1231231234",
         "options": [
             {
@@ -134,7 +134,7 @@ def test_company_body_follows_content_company(kind: str, expected: str) -> None:
             due_date=None if credit else date(2026, 12, 2),
             total_amount=Decimal("-1250") if credit else Decimal("1250"),
             giro_kind="plusgiro",
-            giro_number="4569999",
+            giro_number="4569992",
             reference_kind="TENANT_REF",
             reference="Kund 42",
         )
@@ -157,7 +157,7 @@ def test_company_body_follows_content_company(kind: str, expected: str) -> None:
     else:
         assert invoice["total_amount_due"] == "1250.00"
         assert invoice["due_date"] == "2026-12-02"
-        assert invoice["plusgiro"] == "456999-9"
+        assert invoice["plusgiro"] == "456999-2"
         assert invoice["payment_reference"] == {
             "value": "Kund 42",
             "reference_type": "unstructured",
