@@ -54,6 +54,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # sandbox has no such control: set this false there, and such a send is
     # marked failed ("uncertain") for a person to check instead of repeated.
     kivra_duplicate_control: bool = True
+    # Extra secrets for verifying Kivra's payment webhooks, separated by commas
+    # or spaces (base64, optionally `whsec_`), beside those `kivra-lon
+    # register-payment-webhook` stored in the database.
+    kivra_webhook_secrets: str = ""
     # Largest uploaded import file in bytes.
     max_upload_bytes: int = 10 * 1024 * 1024
     # The mail outbox (a Maildir) where e-mail notices to invoice customers
