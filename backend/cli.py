@@ -150,6 +150,29 @@ def send_payslips(cli: CliContext, orgnr: str, period: str, now: bool) -> None:
     )
 
 
+@main.command("send-invoices")
+@click.option(
+    "--company", "orgnr", required=True, help="The company's organisation number."
+)
+@click.option(
+    "--invoice", "numbers", multiple=True, help="An invoice number (repeatable)."
+)
+@click.option("--unsent", is_flag=True, help="Every invoice not sent before.")
+@click.option("--now", is_flag=True, help="Send in this process and show the outcome.")
+@pass_cli
+def send_invoices(
+    cli: CliContext, orgnr: str, numbers: tuple[str, ...], unsent: bool, now: bool
+) -> None:
+    """Send invoices through Kivra, or the company's fallback for non-Kivra customers."""
+    from backend.invoices.send_cli import send_invoices_command
+
+    raise SystemExit(
+        send_invoices_command(
+            cli.settings, orgnr.replace("-", ""), list(numbers), unsent=unsent, now=now
+        )
+    )
+
+
 @main.command()
 @click.option("--once", is_flag=True, help="Do what is due now, then stop.")
 @pass_cli
