@@ -13,6 +13,7 @@ deterministic (sorted keys, no whitespace) and the PDF is never re-rendered.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import json
 from collections.abc import Mapping
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 import msgspec
 from msgspec import UNSET
 
@@ -83,15 +85,32 @@ def _salary_slip_validator() -> jsonschema.Draft6Validator:
     return jsonschema.Draft6Validator(schema)
 
 
+@functools.cache
+def _fast_salary_slip_validator() -> jsonschema_rs.Draft6Validator:
+    # The schema's telephone pattern writes "{,2}", which Python reads as
+    # "{0,2}" and the compiled validator's regex engine refuses; spelled out
+    # it means the same to both. Formats are not checked, as in Python.
+    text = SALARY_SLIP_SCHEMA.read_text(encoding="utf-8").replace("{,2}", "{0,2}")
+    return jsonschema_rs.Draft6Validator(json.loads(text), validate_formats=False)
+
+
 def validate_salary_slip(slip: Mapping[str, Any]) -> None:
     """Check a structured salary slip against Kivra's schema.
 
-    The message names the failing field's path, never its value, because
-    values can be personal data.
+    A compiled validator answers in microseconds for the slips that pass,
+    which is every slip of a bulk send; only a slip it refuses goes through
+    the Python validator, which has the last word and names the error. The
+    message names the failing field's path, never its value, because values
+    can be personal data.
 
     Raises:
         KivraValidationError: on the first schema violation.
     """
+    # A value the compiled validator cannot read (not plain JSON data) is
+    # left to the Python validator too.
+    with contextlib.suppress(ValueError):
+        if _fast_salary_slip_validator().is_valid(slip):
+            return
     error = jsonschema.exceptions.best_match(_salary_slip_validator().iter_errors(slip))
     if error is not None:
         path = "/".join(str(part) for part in error.absolute_path) or "(rot)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -181,6 +182,37 @@ def test_salary_slip_schema_violation_names_the_path_not_the_value() -> None:
     assert "32 000" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("telephone", "valid"),
+    [
+        ("08-123 456", True),
+        ("+46 70-123 45 67", True),
+        ("+358 9 123 456", True),
+        ("+3581 9 123 456", True),
+        ("+0 70 123", False),
+        ("(08) 123 456", False),
+        ("08-123 456 ", False),
+        ("", False),
+    ],
+)
+def test_salary_slip_telephone_pattern_is_read_as_kivras_schema_says(
+    telephone: str, valid: bool
+) -> None:
+    """The fast check and the schema's own reading agree on the one quantifier
+    the compiled validator needs spelled out ("{,2}")."""
+    slip = example_salary_slip()
+    slip["employment"]["employer"]["contact_information"]["telephone_number"] = (
+        telephone
+    )
+    assert (spec.validate_salary_slip(slip) == []) is valid
+    if valid:
+        validate_salary_slip(slip)
+    else:
+        with pytest.raises(KivraValidationError) as info:
+            validate_salary_slip(slip)
+        assert "telephone_number" in info.value.message_en
+
+
 def test_salary_slip_rejects_unknown_fields() -> None:
     slip = example_salary_slip()
     slip["employee_name"] = "Tolvan Tolvansson"
@@ -341,3 +373,13 @@ def test_company_content_requires_the_vat_form() -> None:
     content = CompanyContent(vat_number="5568402266", subject="Brev", type="letter")
     with pytest.raises(KivraValidationError):
         build_content_body(content)
+
+
+def test_salary_slip_with_a_value_that_is_not_json_names_its_path() -> None:
+    """A value the compiled validator cannot read gets the full check."""
+    slip = example_salary_slip(
+        gross_pay={"monetary_amount": Decimal("32000.00"), "currency": "SEK"}
+    )
+    with pytest.raises(KivraValidationError) as info:
+        validate_salary_slip(slip)
+    assert "(type vid pay_period/gross_pay/monetary_amount)" in info.value.message_sv
