@@ -24,6 +24,7 @@ from backend.errors import EXCEPTION_HANDLERS
 from backend.invoices.controller import InvoiceController
 from backend.invoices.send_controller import InvoiceSendController
 from backend.invoices.status_controller import InvoiceStatusController
+from backend.invoices.webhook_controller import receive_payment_webhook
 from backend.legacy.controller import LegacyController, import_vla
 from backend.notifications.controller import NotificationController
 from backend.payroll.controller import PayrollController
@@ -76,6 +77,7 @@ def _feature_routers() -> list[Any]:
         LegacyController,
         import_vla,
         InvoiceController,
+        receive_payment_webhook,
     ]
 
 

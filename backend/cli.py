@@ -438,3 +438,20 @@ def approve_agreement(cli: CliContext, orgnr: str, scopes: str) -> None:
     for line in lines:
         click.echo(line, err=code != 0)
     raise SystemExit(code)
+
+
+@main.command("register-payment-webhook")
+@click.option(
+    "--url",
+    required=True,
+    help="Where Kivra posts payment events: this API's /api/kivra/webhooks/payments.",
+)
+@pass_cli
+def register_payment_webhook(cli: CliContext, url: str) -> None:
+    """Register (or move) the payment webhook at Kivra and keep its secret."""
+    from backend.invoices.webhook_registration import register_payment_webhook_command
+
+    code, lines = register_payment_webhook_command(cli.settings, url=url)
+    for line in lines:
+        click.echo(line, err=code != 0)
+    raise SystemExit(code)

@@ -1,0 +1,21 @@
+"""What the product answers Kivra's payment webhooks."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from shared_types.base import ApiStruct
+
+
+class PaymentWebhookReceipt(ApiStruct):
+    """The acknowledgement of one payment webhook.
+
+    `status` is `recorded` (applied to its invoice), `duplicate` (the event id
+    was seen before; nothing changed) or `unmatched` (no invoice has that
+    content key; the event is kept).
+    """
+
+    status: Literal["recorded", "duplicate", "unmatched"]
+    event_id: str
+    invoice_id: int | None = None
+    payment_state: str | None = None

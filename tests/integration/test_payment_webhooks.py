@@ -1,0 +1,443 @@
+"""Kivra's payment webhooks end to end: emulator → product API over HTTP.
+
+An invoice is sent through the product to the emulator (the content key is
+Kivra's), the product registers its webhook at the emulator, and the
+emulator signs and posts payment events to the product's API, which marks
+the invoice. Forged, stale and replayed webhooks change nothing: the
+answer, the invoice and the event table say so. SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from backend.db.base import utcnow
+from backend.db.session import create_db_engine, make_session_factory, transaction
+from backend.invoices.models import Invoice, InvoicePaymentEvent
+from backend.invoices.webhook_models import PaymentWebhookSecret
+from backend.invoices.webhook_registration import register_payment_webhook
+from backend.invoices.webhooks import receive_webhook
+from backend.kivra.webhooks import webhook_headers
+from backend.kivra_factory import kivra_client
+from backend.notifications.models import Notification
+from tests.emulator_fixtures import EmulatorHandle
+from tests.integration.invoice_sending_support import (
+    add_customer,
+    add_invoice,
+    approve,
+    deliveries_of,
+    invoicing_company,
+    run_invoice_rounds,
+    serve_invoice_api,
+)
+from tests.integration.test_delivery_support import seed_emulator_client
+from tests.payroll_fixtures import (
+    ApiServer,
+    DemoCompany,
+    Invoke,
+    client_for,
+    fake_personnummer,
+)
+from tests.support import fresh_postgres_database, postgres_available
+
+PERSON = fake_personnummer(2601)
+WEBHOOK_PATH = "/api/kivra/webhooks/payments"
+
+
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def server(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _kivra_emulator_server: object,
+) -> Iterator[ApiServer]:
+    """The API talking to the test run's emulator, once per module and database."""
+    emulator_url: str = _kivra_emulator_server.base_url  # type: ignore[attr-defined]
+    folder = tmp_path_factory.mktemp("webhooks")
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'api.sqlite3'}"
+        with serve_invoice_api(url, emulator_url, folder / "mail") as api:
+            yield api
+        return
+    if not postgres_available():
+        pytest.skip("PostgreSQL at 127.0.0.1:5432 does not answer")
+    with (
+        fresh_postgres_database() as url,
+        serve_invoice_api(url, emulator_url, folder / "mail") as api,
+    ):
+        yield api
+
+
+@dataclass(frozen=True)
+class SentInvoice:
+    company: DemoCompany
+    invoice_id: int
+    content_key: str
+
+
+@pytest.fixture
+async def sent(server: ApiServer, kivra_emulator: EmulatorHandle) -> SentInvoice:
+    """An invoice the product sent to Kivra, and the product's webhook registered."""
+    seed_emulator_client(kivra_emulator)
+    factory = server.session_factory
+    company = invoicing_company(server)
+    person = add_customer(
+        factory, company.company_id, kind="person", personnummer=PERSON
+    )
+    invoice_id = add_invoice(factory, company.company_id, person.id)
+    kivra_emulator.operator.seed_recipient(PERSON, "active")
+    with client_for(server, company.admin_email) as http:
+        approve(http, company.company_id, ["payslips", "invoices"])
+        response = http.post(
+            f"/api/companies/{company.company_id}/invoices/{invoice_id}/send"
+        )
+        assert response.status_code == 202, response.text
+    assert await run_invoice_rounds(server.settings, factory) == 1
+    (delivery,) = deliveries_of(factory, [invoice_id])
+    assert delivery.content_key is not None
+    async with kivra_client(server.settings) as kivra:
+        await register_payment_webhook(factory, kivra, server.base_url + WEBHOOK_PATH)
+    return SentInvoice(company, invoice_id, delivery.content_key)
+
+
+def invoice_state(
+    server: ApiServer, invoice_id: int
+) -> tuple[str, Decimal | None, bool]:
+    with server.session_factory() as session:
+        invoice = session.get(Invoice, invoice_id)
+        assert invoice is not None
+        return invoice.payment_state, invoice.paid_amount, invoice.paid_at is not None
+
+
+def events_of(server: ApiServer, invoice_id: int) -> list[tuple[str, str | None]]:
+    with server.session_factory() as session:
+        rows = session.execute(
+            select(InvoicePaymentEvent.event_id, InvoicePaymentEvent.payment_event)
+            .where(InvoicePaymentEvent.invoice_id == invoice_id)
+            .order_by(InvoicePaymentEvent.id)
+        ).all()
+        return [(r[0], r[1]) for r in rows]
+
+
+def all_events(server: ApiServer) -> int:
+    with server.session_factory() as session:
+        return int(
+            session.scalar(select(func.count()).select_from(InvoicePaymentEvent)) or 0
+        )
+
+
+def notices(server: ApiServer, company_id: int) -> list[tuple[str, str]]:
+    with server.session_factory() as session:
+        rows = session.execute(
+            select(Notification.kind, Notification.title_sv)
+            .where(
+                Notification.company_id == company_id,
+                Notification.kind.like("invoice_%"),
+            )
+            .order_by(Notification.id)
+        ).all()
+        return [(r[0], r[1]) for r in rows]
+
+
+def current_secret(server: ApiServer) -> str:
+    with server.session_factory() as session:
+        secret = session.scalar(
+            select(PaymentWebhookSecret.secret)
+            .where(PaymentWebhookSecret.valid_until.is_(None))
+            .order_by(PaymentWebhookSecret.id.desc())
+        )
+        assert secret is not None
+        return secret
+
+
+def payment_body(content_key: str, event_id: str, amount: str = "1250.00") -> bytes:
+    return json.dumps(
+        {
+            "id": event_id,
+            "timestamp": "2026-12-04T18:00:00Z",
+            "type": "payment_callback",
+            "data": {
+                "content_key": content_key,
+                "payment_type": "bank",
+                "payment_event": "settled",
+                "event_time": "2026-12-04T17:59:58Z",
+                "amount": amount,
+                "currency": "SEK",
+            },
+        }
+    ).encode()
+
+
+def post_webhook(
+    server: ApiServer, headers: dict[str, str], body: bytes
+) -> httpx.Response:
+    return httpx.post(
+        server.base_url + WEBHOOK_PATH,
+        content=body,
+        headers={**headers, "content-type": "application/json"},
+        timeout=10,
+    )
+
+
+def test_signed_webhook_from_the_emulator_marks_the_invoice_paid(
+    server: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
+) -> None:
+    assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
+
+    result = kivra_emulator.operator.emit_payment(
+        sent.content_key, payment_event="settled"
+    )
+
+    (delivery,) = result["deliveries"]
+    (attempt,) = delivery["attempts"]
+    assert attempt["status"] == 200
+    # Kivra wants an answer within a second.
+    assert attempt["duration_ms"] < 1000
+    assert invoice_state(server, sent.invoice_id) == ("paid", Decimal("1250.00"), True)
+    assert events_of(server, sent.invoice_id) == [(result["event_id"], "settled")]
+    assert notices(server, sent.company.company_id) == [
+        ("invoice_paid", f"Faktura {_number(server, sent.invoice_id)} är betald")
+    ]
+    with server.session_factory() as session:
+        # Admins only: the company's payroll clerk gets no notice.
+        recipients = session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(
+                Notification.company_id == sent.company.company_id,
+                Notification.kind == "invoice_paid",
+            )
+        )
+    assert recipients == 1
+
+
+def _number(server: ApiServer, invoice_id: int) -> str:
+    with server.session_factory() as session:
+        invoice = session.get(Invoice, invoice_id)
+        assert invoice is not None
+        return invoice.number
+
+
+def test_scheduled_then_failed_then_settled_moves_the_payment_state(
+    server: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
+) -> None:
+    operator = kivra_emulator.operator
+    operator.emit_payment(
+        sent.content_key, payment_event="scheduled", payment_type="autogiro"
+    )
+    assert invoice_state(server, sent.invoice_id) == ("scheduled", None, False)
+    operator.emit_payment(
+        sent.content_key, payment_event="failed", payment_type="autogiro"
+    )
+    assert invoice_state(server, sent.invoice_id)[0] == "failed"
+    operator.emit_payment(
+        sent.content_key, payment_event="settled", payment_type="instant"
+    )
+    assert invoice_state(server, sent.invoice_id) == ("paid", Decimal("1250.00"), True)
+    # A late "scheduled" does not undo a payment.
+    operator.emit_payment(sent.content_key, payment_event="scheduled")
+    assert invoice_state(server, sent.invoice_id)[0] == "paid"
+    assert [e for _, e in events_of(server, sent.invoice_id)] == [
+        "scheduled",
+        "failed",
+        "settled",
+        "scheduled",
+    ]
+    assert [kind for kind, _ in notices(server, sent.company.company_id)] == [
+        "invoice_payment_failed",
+        "invoice_paid",
+    ]
+
+
+def test_forged_webhook_is_refused_and_changes_nothing(
+    server: ApiServer, sent: SentInvoice
+) -> None:
+    before = all_events(server)
+    body = payment_body(sent.content_key, "3f62fc97-907a-4212-af02-8c30f1ea1927")
+    forger = base64.b64encode(secrets.token_bytes(32)).decode()
+    forged = post_webhook(
+        server, webhook_headers([forger], "m1", int(time.time()), body), body
+    )
+    # A body changed after signing with the real secret.
+    genuine = webhook_headers([current_secret(server)], "m2", int(time.time()), body)
+    tampered = post_webhook(server, genuine, body.replace(b"1250.00", b"9999.00"))
+    unsigned = post_webhook(server, {}, body)
+
+    assert forged.status_code == 401
+    assert forged.json()["code"] == "webhook_signature_invalid"
+    assert forged.json()["title"] == "Webhookens signatur stämmer inte."
+    assert tampered.status_code == 401
+    assert unsigned.status_code == 400
+    assert unsigned.json()["reason"] == "webhook_headers_invalid"
+    assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
+    assert all_events(server) == before
+    assert notices(server, sent.company.company_id) == []
+
+
+def test_webhook_with_an_old_timestamp_is_refused_and_changes_nothing(
+    server: ApiServer, sent: SentInvoice
+) -> None:
+    before = all_events(server)
+    body = payment_body(sent.content_key, "0b0e5c47-5c3a-4f0c-9a56-5c0f3a1c6e01")
+    secret = current_secret(server)
+    old = post_webhook(
+        server, webhook_headers([secret], "m3", int(time.time()) - 600, body), body
+    )
+    future = post_webhook(
+        server, webhook_headers([secret], "m4", int(time.time()) + 600, body), body
+    )
+
+    for response in (old, future):
+        assert response.status_code == 400
+        assert response.json()["code"] == "webhook_rejected"
+        assert response.json()["reason"] == "webhook_timestamp_out_of_range"
+    assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
+    assert all_events(server) == before
+
+
+def test_replayed_and_repeated_webhooks_change_nothing(
+    server: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
+) -> None:
+    """The exact request again, and Kivra's own retry of the event: 200, nothing new."""
+    first = kivra_emulator.operator.emit_payment(sent.content_key, amount="1250.00")
+    (delivery,) = first["deliveries"]
+    recorded = delivery["attempts"][0]["headers"]
+    raw = delivery["raw_body"].encode()
+
+    replay = post_webhook(server, recorded, raw)
+    retried = kivra_emulator.operator.resend_webhook(delivery["id"])
+
+    assert replay.status_code == 200
+    assert replay.json() == {
+        "status": "duplicate",
+        "event_id": first["event_id"],
+        "invoice_id": None,
+        "payment_state": None,
+    }
+    assert retried["attempts"][0]["status"] == 200
+    assert invoice_state(server, sent.invoice_id) == ("paid", Decimal("1250.00"), True)
+    assert events_of(server, sent.invoice_id) == [(first["event_id"], "settled")]
+    assert [kind for kind, _ in notices(server, sent.company.company_id)] == [
+        "invoice_paid"
+    ]
+
+
+async def test_rotated_secret_keeps_working_for_72_hours(
+    server: ApiServer, sent: SentInvoice
+) -> None:
+    old = current_secret(server)
+    async with kivra_client(server.settings) as kivra:
+        again = await register_payment_webhook(
+            server.session_factory, kivra, server.base_url + WEBHOOK_PATH
+        )
+    assert again.rotated is True
+    new = current_secret(server)
+    assert new != old
+
+    body = payment_body(sent.content_key, "7d6f0d43-1b0c-4a2e-9d5e-2c1f4b8a9e10")
+    during = post_webhook(
+        server, webhook_headers([old], "m5", int(time.time()), body), body
+    )
+    assert during.status_code == 200, during.text
+    assert during.json()["status"] == "recorded"
+
+    with transaction(server.session_factory) as session:
+        session.execute(
+            update(PaymentWebhookSecret)
+            .where(PaymentWebhookSecret.secret == old)
+            .values(valid_until=utcnow() - timedelta(seconds=1))
+        )
+    later_body = payment_body(sent.content_key, "8e7f1e54-2c1d-4b3f-8e6f-3d2a5c9b0f21")
+    after = post_webhook(
+        server, webhook_headers([old], "m6", int(time.time()), later_body), later_body
+    )
+    assert after.status_code == 401
+    signed_new = post_webhook(
+        server, webhook_headers([new], "m6", int(time.time()), later_body), later_body
+    )
+    assert signed_new.status_code == 200
+
+
+def test_operator_configured_secret_and_unknown_content_key(
+    server: ApiServer, sent: SentInvoice
+) -> None:
+    """KIVRA_WEBHOOK_SECRETS verifies too; an unknown content key is kept, unmatched."""
+    configured = base64.b64encode(secrets.token_bytes(32)).decode()
+    body = payment_body(
+        "1700000000" + "ab" * 16, "9f8e2f65-3d2e-4c40-9f70-4e3b6d0c1a32"
+    )
+    headers = webhook_headers([configured], "m7", int(time.time()), body)
+    with server.session_factory() as session:
+        outcome = receive_webhook(session, headers, body, ["whsec_" + configured])
+        session.commit()
+    assert outcome.status == "unmatched"
+    with server.session_factory() as session:
+        stored = session.scalar(
+            select(InvoicePaymentEvent).where(
+                InvoicePaymentEvent.event_id == outcome.event_id
+            )
+        )
+        assert stored is not None
+        assert stored.invoice_id is None
+        assert stored.amount == Decimal("1250.00")
+    assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
+
+
+def test_register_payment_webhook_command(
+    cli: Invoke, kivra_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command keeps the secret and never prints it; a second run rotates."""
+    from backend.settings import load_settings  # noqa: PLC0415 - after the env is set
+
+    seed_emulator_client(kivra_emulator)
+    monkeypatch.setenv("KIVRA_BASE_URL", kivra_emulator.base_url)
+    monkeypatch.setenv("KIVRA_CLIENT_ID", "kivra-lon-delivery")
+    monkeypatch.setenv("KIVRA_CLIENT_SECRET", "delivery-test-secret")
+    load_settings.cache_clear()
+    url = "http://127.0.0.1:8080/api/kivra/webhooks/payments"
+
+    first = cli("register-payment-webhook", "--url", url)
+    second = cli("register-payment-webhook", "--url", url)
+    refused = cli("register-payment-webhook", "--url", "lon.example/hooks")
+
+    assert first.exit_code == 0, first.output
+    assert "registrerad hos Kivra" in first.output
+    assert "72 timmar" in second.output
+    assert refused.exit_code == 1
+    assert "fullständig URL" in refused.output
+    (definition,) = kivra_emulator.operator.webhook_definitions()
+    assert definition["url"] == url
+    assert definition["signing_secrets"] == 2
+    settings = load_settings()
+    with _session(settings.database_url) as session:
+        rows = session.scalars(
+            select(PaymentWebhookSecret).order_by(PaymentWebhookSecret.id)
+        ).all()
+        assert [r.valid_until is None for r in rows] == [False, True]
+        assert {r.webhook_id for r in rows} == {definition["id"]}
+        assert all(r.secret not in first.output + second.output for r in rows)
+
+
+@contextmanager
+def _session(url: str) -> Iterator[Session]:
+    engine = create_db_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
