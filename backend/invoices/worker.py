@@ -385,7 +385,7 @@ class InvoiceWorker:
             )
         return bool(changed)
 
-    def _kivra_target(self, claim: InvoiceClaim) -> tuple[str | None, bytes | None]:
+    def kivra_target(self, claim: InvoiceClaim) -> tuple[str | None, bytes | None]:
         """The tenant to send as (None when the gate shut meanwhile) and the body."""
         with self._factory() as session:
             gate = invoice_gate(session, claim.company_id)
@@ -435,7 +435,7 @@ class InvoiceWorker:
             await asyncio.to_thread(self.write_notice, claim)
             return
         try:
-            tenant_key, body = await asyncio.to_thread(self._kivra_target, claim)
+            tenant_key, body = await asyncio.to_thread(self.kivra_target, claim)
         except Exception:
             await asyncio.to_thread(self.release, [claim])
             raise

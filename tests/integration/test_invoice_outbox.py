@@ -1,0 +1,230 @@
+"""The invoice outbox's exactly-once guarantees, and credit notes, against the emulator.
+
+A worker that dies after Kivra stored the content is replaced by one that
+sends the identical bytes (duplicate control keeps one copy); two workers
+share the outbox without sending anything twice; two sends of the same
+invoice racing each other leave one row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import update
+
+from backend.db.base import utcnow
+from backend.delivery.runtime import worker_kivra_client
+from backend.invoices.models import InvoiceDelivery
+from backend.invoices.worker import InvoiceWorker
+from backend.kivra import spec
+from backend.kivra_factory import kivra_http_client
+from tests.emulator_fixtures import EmulatorHandle
+from tests.integration.invoice_sending_support import (
+    add_customer,
+    add_invoice,
+    approve,
+    deliveries_of,
+    invoicing_company,
+    run_invoice_rounds,
+    serve_invoice_api,
+)
+from tests.integration.test_delivery_support import seed_emulator_client
+from tests.integration.test_kivra_client import open_client, own_tenant
+from tests.payroll_fixtures import ApiServer, client_for, fake_personnummer
+from tests.support import fresh_postgres_database, postgres_available
+
+PERSON = fake_personnummer(2511)
+
+
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def server(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _kivra_emulator_server: object,
+) -> Iterator[ApiServer]:
+    emulator_url: str = _kivra_emulator_server.base_url  # type: ignore[attr-defined]
+    folder = tmp_path_factory.mktemp("invoice-outbox")
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'api.sqlite3'}"
+        with serve_invoice_api(url, emulator_url, folder / "mail") as api:
+            yield api
+        return
+    if not postgres_available():
+        pytest.skip("PostgreSQL at 127.0.0.1:5432 does not answer")
+    with (
+        fresh_postgres_database() as url,
+        serve_invoice_api(url, emulator_url, folder / "mail") as api,
+    ):
+        yield api
+
+
+@pytest.fixture
+def emulator(kivra_emulator: EmulatorHandle) -> EmulatorHandle:
+    seed_emulator_client(kivra_emulator)
+    return kivra_emulator
+
+
+def _send(server: ApiServer, company_id: int, admin: str, ids: list[int]) -> None:
+    with client_for(server, admin) as http:
+        approve(http, company_id, ["payslips", "invoices"])
+        sent = http.post(
+            f"/api/companies/{company_id}/invoices/send", json={"invoice_ids": ids}
+        )
+        assert sent.status_code == 202, sent.text
+
+
+async def test_credit_notes_reach_a_person_and_a_company(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    """A not payable credit notice for a person, a structured one for a company."""
+    factory = server.session_factory
+    company = invoicing_company(server)
+    person = add_customer(
+        factory, company.company_id, kind="person", personnummer=PERSON
+    )
+    firm = add_customer(factory, company.company_id, kind="company")
+    assert firm.vat_number is not None
+    emulator.operator.seed_recipient(PERSON, "active")
+    emulator.operator.seed_recipient(firm.vat_number, "active")
+    ids = []
+    for customer_id in (person.id, firm.id):
+        original = add_invoice(factory, company.company_id, customer_id)
+        ids.append(
+            add_invoice(
+                factory,
+                company.company_id,
+                customer_id,
+                kind="credit_note",
+                original_id=original,
+                total=Decimal("-250.00"),
+                due_date=None,
+            )
+        )
+    _send(server, company.company_id, company.admin_email, ids)
+
+    await run_invoice_rounds(server.settings, factory)
+
+    bodies = []
+    for row in deliveries_of(factory, ids):
+        assert row.state == "delivered", row.error_sv
+        assert row.content_key is not None
+        bodies.append(emulator.operator.content(row.content_key)["body"])
+    assert [spec.validate_content(body) for body in bodies] == [[], []]
+    person_body, firm_body = bodies
+    assert person_body["type"] == "letter.creditnotice"
+    assert "payment_multiple_options" not in person_body
+    assert firm_body["type"] == "accounting.invoicecreditnote"
+    assert firm_body["invoice"]["total_amount_due"] == "-250.00"
+    assert firm_body["invoice"]["original_invoice_number"].startswith("2026-")
+
+
+async def test_worker_that_died_after_kivra_stored_it_is_replaced_without_a_copy(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    """The lease runs out; the next worker sends the same bytes; Kivra keeps one."""
+    emulator.operator.set_mode("production")
+    factory = server.session_factory
+    company = invoicing_company(server)
+    person = add_customer(
+        factory, company.company_id, kind="person", personnummer=PERSON
+    )
+    invoice_id = add_invoice(factory, company.company_id, person.id)
+    emulator.operator.seed_recipient(PERSON, "active")
+    _send(server, company.company_id, company.admin_email, [invoice_id])
+    settings = server.settings
+    async with kivra_http_client(settings) as http:
+        kivra = worker_kivra_client(settings, http)
+        dying = InvoiceWorker(factory, kivra, settings, owner="dying")
+        (claim,) = dying.claim(4)
+        tenant_key, body = dying.kivra_target(claim)
+        assert tenant_key is not None
+        assert body is not None
+        # The request reaches Kivra; the worker dies before it records anything.
+        first = await kivra.send_content_bytes(tenant_key, body)
+    with factory() as session, session.begin():
+        session.execute(
+            update(InvoiceDelivery)
+            .where(InvoiceDelivery.id == claim.delivery_id)
+            .values(lease_expires_at=utcnow() - timedelta(seconds=1))
+        )
+
+    await run_invoice_rounds(settings, factory)
+
+    (row,) = deliveries_of(factory, [invoice_id])
+    assert (row.state, row.attempts) == ("delivered", 2)
+    assert row.content_key == first.content_key
+    (got,) = emulator.operator.received(PERSON)
+    assert got["duplicates"] == 1
+
+
+async def test_two_workers_share_the_outbox_without_sending_twice(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    """Sandbox mode: a second send of anything would show as a second content."""
+    factory = server.session_factory
+    company = invoicing_company(server)
+    people = [fake_personnummer(2520 + n) for n in range(8)]
+    ids = []
+    for ssn in people:
+        customer = add_customer(
+            factory, company.company_id, kind="person", personnummer=ssn
+        )
+        ids.append(add_invoice(factory, company.company_id, customer.id))
+        emulator.operator.seed_recipient(ssn, "active")
+    _send(server, company.company_id, company.admin_email, ids)
+    settings = server.settings
+    async with kivra_http_client(settings) as http:
+        kivra = worker_kivra_client(settings, http)
+        workers = [
+            InvoiceWorker(factory, kivra, settings, owner=f"w{n}") for n in range(2)
+        ]
+        attempts = await asyncio.gather(*(w.run_once() for w in workers))
+    assert sum(attempts) == 8
+    assert [r.state for r in deliveries_of(factory, ids)] == ["delivered"] * 8
+    assert [len(emulator.operator.received(ssn)) for ssn in people] == [1] * 8
+
+
+def test_two_sends_racing_leave_one_delivery(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    factory = server.session_factory
+    company = invoicing_company(server)
+    person = add_customer(
+        factory, company.company_id, kind="person", personnummer=PERSON
+    )
+    invoice_id = add_invoice(factory, company.company_id, person.id)
+    emulator.operator.seed_recipient(PERSON, "active")
+    url = f"/api/companies/{company.company_id}/invoices/{invoice_id}/send"
+    with client_for(server, company.admin_email) as http:
+        approve(http, company.company_id, ["payslips", "invoices"])
+
+        def send() -> tuple[int, bool]:
+            response = http.post(url)
+            return response.status_code, response.json().get("created", False)
+
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda _: send(), range(4)))
+    assert [status for status, _ in answers] == [202] * 4
+    assert sorted(created for _, created in answers) == [False, False, False, True]
+    assert len(deliveries_of(factory, [invoice_id])) == 1
+
+
+async def test_companymatch_finds_companies_in_kivra(emulator: EmulatorHandle) -> None:
+    """The client asks companymatch/vatnr as the spec describes."""
+    async with open_client(emulator) as (client, judge):
+        tenant_key = await own_tenant(client)
+        emulator.operator.seed_recipient("SE556840226601", "active", tenant_key)
+        found = await client.match_vat_numbers(
+            tenant_key,
+            ["556840-2266", "SE559900011301", "5568402267", "SE556840226601"],
+        )
+    assert found == {"SE556840226601"}
+    assert judge.judged == 2
