@@ -22,6 +22,7 @@ from backend.delivery.runtime import embedded_worker_hooks
 from backend.deps import DbSession
 from backend.errors import EXCEPTION_HANDLERS
 from backend.invoices.controller import InvoiceController
+from backend.invoices.imports_controller import InvoiceImportController
 from backend.invoices.send_controller import InvoiceSendController
 from backend.invoices.status_controller import InvoiceStatusController
 from backend.invoices.webhook_controller import receive_payment_webhook
@@ -77,6 +78,7 @@ def _feature_routers() -> list[Any]:
         LegacyController,
         import_vla,
         InvoiceController,
+        InvoiceImportController,
         receive_payment_webhook,
     ]
 

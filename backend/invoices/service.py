@@ -208,7 +208,7 @@ def reference_of(number: str, kind: str | None, value: str | None) -> tuple[str,
     return TENANT_REF, check_free_reference(value)
 
 
-def _check_due_date(issue_date: date, due_date: date | None) -> date:
+def check_due_date(issue_date: date, due_date: date | None) -> date:
     if due_date is None:
         raise InvalidInvoiceError(
             "due_date",
@@ -303,7 +303,7 @@ def _company(session: Session, company_id: int) -> Company:
     return company
 
 
-def _swish(session: Session, company_id: int, value: str | None) -> str | None:
+def swish_of(session: Session, company_id: int, value: str | None) -> str | None:
     if value is not None and value.strip():
         return check_swish(value)
     return get_settings(session, company_id).swish_alias
@@ -337,7 +337,7 @@ def create_invoice(
             "The customer in the field customer_id is not in the customer register.",
         )
     issue_date = data.issue_date or today
-    due_date = _check_due_date(issue_date, data.due_date)
+    due_date = check_due_date(issue_date, data.due_date)
     lines = parse_lines(data.lines)
     number = _number(session, company_id, data.number)
     reference_kind, reference = reference_of(
@@ -352,7 +352,7 @@ def create_invoice(
         lines=lines,
         reference_kind=reference_kind,
         reference=reference,
-        swish_alias=_swish(session, company_id, data.swish_alias),
+        swish_alias=swish_of(session, company_id, data.swish_alias),
     )
     return store_invoice(session, company, new, user_id=user_id)
 
@@ -403,7 +403,7 @@ def create_reminder(
             extra={"reason": "invoice_paid"},
         )
     issue_date = data.issue_date or today
-    due_date = _check_due_date(issue_date, data.due_date)
+    due_date = check_due_date(issue_date, data.due_date)
     fee = parse_amount(data.reminder_fee, "reminder_fee")
     if fee < 0:
         raise InvalidInvoiceError(

@@ -1,0 +1,25 @@
+"""What both invoice import parsers produce: one record per invoice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from backend.invoices.validation import LineAmounts
+from backend.payroll.imports_records import RecordRef
+from shared_types import invoices as api
+
+
+@dataclass(slots=True)
+class InvoiceRecord:
+    """One invoice of an import file, its lines parsed and priced."""
+
+    ref: RecordRef
+    number: str
+    customer: api.CustomerCreate
+    lines: list[LineAmounts]
+    issue_date: date | None = None
+    due_date: date | None = None
+    reference_kind: api.ReferenceKind | None = None
+    reference: str | None = None
+    swish_alias: str | None = None
