@@ -17,6 +17,7 @@ Glyph widths come from ReportLab's metrics of the same fonts.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -29,7 +30,9 @@ PAGE_WIDTH = 595.2755905511812
 PAGE_HEIGHT = 841.8897637795277
 """A4 in points."""
 
-_COMPRESSION_LEVEL = 6
+# zlib's fastest level: five times faster than its default on a payslip's
+# page for about a tenth more bytes (1.6 kB instead of 1.4 kB).
+_COMPRESSION_LEVEL = 1
 # Letters that Unicode does not decompose into a base letter and a mark but
 # that have an obvious WinAnsi spelling.
 _FALLBACK = str.maketrans(
@@ -189,8 +192,10 @@ class PdfInfo:
     """E.g. "D:20261120093000+00'00'"; also written as the modification date."""
 
 
+@functools.lru_cache(maxsize=256)
 def _text_string(text: str) -> bytes:
-    # UTF-16BE with a byte order mark reads the same in every viewer.
+    # UTF-16BE with a byte order mark reads the same in every viewer. A run's
+    # payslips share their employer, subject and creator, hence the cache.
     return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode("ascii") + b">"
 
 
