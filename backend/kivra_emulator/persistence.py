@@ -10,9 +10,10 @@ shutdown. Each write goes to a temporary file in the same folder that then
 replaces the old one, so a crash never leaves half a file.
 
 Kept: mode, clock offset, clients, tokens, tenants, access requests,
-recipients, contents (with the exact bytes sent) and duplicate control.
-Not kept: injected faults and the rolling rate-limit windows, which describe
-the moment rather than the world.
+recipients, contents (with the exact bytes sent), duplicate control, the
+payment checks and the payment webhook definitions with their secrets.
+Not kept: injected faults, the rolling rate-limit windows and the record of
+webhook deliveries, which describe the moment rather than the world.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Literal
 
 import msgspec
 
+from backend.kivra_emulator.invoices import PaymentChecks
 from backend.kivra_emulator.state import (
     AccessRequest,
     Client,
@@ -42,6 +44,7 @@ from backend.kivra_emulator.state import (
     RecipientState,
     Tenant,
     Token,
+    WebhookDefinition,
 )
 
 logger = logging.getLogger(__name__)
@@ -110,6 +113,9 @@ class StoredState(msgspec.Struct, kw_only=True):
     recipients: list[StoredRecipient]
     contents: list[StoredContent]
     dedup: list[StoredDedup]
+    # Absent from files written before payment webhooks existed.
+    payment_checks: PaymentChecks = msgspec.field(default_factory=PaymentChecks)
+    webhook_definitions: list[WebhookDefinition] = msgspec.field(default_factory=list)
 
 
 def _stored_content(content: Content) -> StoredContent:
@@ -183,6 +189,8 @@ def encode_state(state: EmulatorState) -> bytes:
                 StoredDedup(tenant_key=tenant_key, dedup_hash=digest, content_key=key)
                 for (tenant_key, digest), key in state.dedup.items()
             ],
+            payment_checks=state.payment_checks,
+            webhook_definitions=list(state.webhook_definitions.values()),
         )
         data = msgspec.json.encode(stored)
     return msgspec.json.format(data, indent=2) + b"\n"
@@ -211,6 +219,8 @@ def decode_state(data: bytes, into: EmulatorState) -> None:
         }
         into.contents = contents
         into.dedup = {(d.tenant_key, d.dedup_hash): d.content_key for d in stored.dedup}
+        into.payment_checks = stored.payment_checks
+        into.webhook_definitions = {d.id: d for d in stored.webhook_definitions}
 
 
 def load_state_file(path: Path, into: EmulatorState) -> bool:

@@ -13,6 +13,7 @@ import base64
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,6 +32,7 @@ from backend.kivra_factory import kivra_config, kivra_http_client
 from backend.settings import Settings
 from tests.emulator_fixtures import EmulatorHandle, KivraTestClient, judge_response
 from tests.integration.test_emulator_invoices import SSN, person_invoice
+from tests.integration.test_emulator_persistence import running_emulator
 from tests.webhook_receiver import ReceivedWebhook, WebhookReceiver, webhook_receiver
 
 
@@ -326,3 +328,28 @@ def test_emulator_invoice_declined_only_for_renewals_and_donations(
     assert spec.validate_webhook("payment.webhook", body) == []
     assert decode_payload(receiver.received[0].body).content_key == renewal_key
     assert kivra_api.problems == []
+
+
+def test_emulator_state_file_keeps_webhook_definitions_and_checks(
+    tmp_path: Path, receiver: WebhookReceiver
+) -> None:
+    """A restarted emulator still signs with the secret the product stored."""
+    state_file = tmp_path / "emulator.json"
+    with running_emulator(state_file) as kivra_api:
+        kivra_api.authenticate()
+        created = kivra_api.request(
+            "POST", "/v2/webhooks/payments", json={"url": receiver.url}
+        ).json()
+        kivra_api.handle.operator.set_payment_checks(ocr_luhn=True)
+    assert created["secret"] in state_file.read_text()
+
+    with running_emulator(state_file) as kivra_api:
+        kivra_api.authenticate()
+        (listed,) = kivra_api.request("GET", "/v2/webhooks/payments").json()
+        content_key = _sent_invoice(kivra_api, kivra_api.handle)
+        kivra_api.handle.operator.emit_payment(content_key)
+        checks = kivra_api.handle.operator.set_payment_checks()
+    assert listed["id"] == created["id"]
+    assert checks == {"ocr_luhn": True, "giro_check_digit": True}
+    (hook,) = receiver.received
+    _verify(hook, [created["secret"]])
