@@ -289,6 +289,19 @@ def import_payroll(  # noqa: PLR0917 - click passes every option positionally
     )
 
 
+@main.command("import-invoices")
+@click.option(
+    "--company", "orgnr", required=True, help="The company's organisation number."
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_cli
+def import_invoices(cli: CliContext, orgnr: str, file: Path) -> None:
+    """Import invoices and their customers (CSV or JSON), all or nothing."""
+    from backend.invoices.imports_cli import import_invoices_command
+
+    raise SystemExit(import_invoices_command(cli.settings, orgnr, file))
+
+
 @main.command("create-company")
 @click.option("--name", required=True, help="The company's name.")
 @click.option("--orgnr", required=True, help="Organisation number, NNNNNN-NNNN.")
