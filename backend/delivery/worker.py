@@ -21,6 +21,11 @@ Exactly once, as far as the product can make it:
 
 Transient failures wait in `retrying` with their next attempt time; after
 `kivra_retry_attempts` attempts the delivery fails with Kivra's reason.
+
+Throughput: one claimer takes due deliveries with their bodies in batches,
+`kivra_concurrency` senders keep that many requests in flight on the pooled
+connection, and one recorder writes the outcomes as they come, many per
+transaction. A worker with nothing due makes one claim query per round.
 """
 
 from __future__ import annotations
@@ -84,6 +89,13 @@ logger = logging.getLogger(__name__)
 # Deliveries a lane claims at once: few, so leases are not held long.
 LANE_CLAIM = 4
 CLAIM_TRIES = 5
+# The worker keeps at most this many deliveries per request slot claimed
+# and unsent, and claims once at least half of them are free: claims come
+# in batches of many rows (one transaction each), yet no claim waits longer
+# than about two answers for its turn, well inside its lease.
+CLAIMED_PER_SLOT = 2
+# Outcomes written in one transaction at most.
+RECORD_BATCH = 200
 # The outcome of a send that may or may not have arrived, when Kivra would
 # not drop a repeat: code, Swedish and English message.
 UNCERTAIN = (
@@ -117,6 +129,14 @@ class Claim:
     tenant_key: str
     attempts: int
     token: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """An attempt's outcome, to be written while the lease is still held."""
+
+    claim: Claim
+    values: dict[str, object]
 
 
 def default_owner(settings: Settings) -> str:
@@ -174,18 +194,7 @@ class DeliveryWorker:
         await asyncio.to_thread(self.release_due_jobs)
         if not self._settings.kivra_duplicate_control:
             await asyncio.to_thread(self.settle_abandoned)
-        # `kivra_concurrency` lanes each claim a few deliveries at a time and
-        # send them one by one, so that many are in flight without a slow
-        # answer holding back a whole batch.
-        # Every lane finishes (records or releases what it claimed) before a
-        # failure ends the round, so no claim is left behind in flight.
-        results = await asyncio.gather(
-            *(self._lane() for _ in range(self._lanes)), return_exceptions=True
-        )
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
-        sent = sum(r for r in results if isinstance(r, int))
+        sent = await self._send_due()
         await asyncio.to_thread(self.finish_jobs)
         now = self._clock()
         if self._next_recheck is None or now >= self._next_recheck:
@@ -193,29 +202,20 @@ class DeliveryWorker:
             await self.recheck_retained()
         return sent
 
-    async def _lane(self) -> int:
-        sent = 0
-        while claims := await asyncio.to_thread(self.claim, LANE_CLAIM):
-            for index, claim in enumerate(claims):
-                try:
-                    await self._send(claim)
-                except Exception:
-                    # The claims after this one never left the product: give
-                    # them back rather than let their leases run out (which,
-                    # without duplicate control, would fail them as uncertain).
-                    await asyncio.to_thread(self.release, claims[index + 1 :])
-                    raise
-            sent += len(claims)
-            self._attempts += len(claims)
-            if (
-                self._attempts // PROGRESS_EVERY
-                > (self._attempts - len(claims)) // PROGRESS_EVERY
-            ):
-                logger.info(
-                    "delivery.progress",
-                    extra={"worker": self._owner, "attempts": self._attempts},
-                )
-        return sent
+    async def _send_due(self) -> int:
+        """Send everything due now with `kivra_concurrency` requests in flight."""
+        return await _SendRound(self, self._lanes).run()
+
+    def _count_progress(self, claimed: int) -> None:
+        self._attempts += claimed
+        if (
+            self._attempts // PROGRESS_EVERY
+            > (self._attempts - claimed) // PROGRESS_EVERY
+        ):
+            logger.info(
+                "delivery.progress",
+                extra={"worker": self._owner, "attempts": self._attempts},
+            )
 
     async def run(self, stop: asyncio.Event | threading.Event) -> None:
         """Loop until `stop` is set, sleeping when nothing is due."""
@@ -368,17 +368,42 @@ class DeliveryWorker:
                 .where(Delivery.lease_owner == token)
             ).all()
         claims = []
+        no_tenant = []
         for delivery_id, job_id, tenant_key, attempts in rows:
             if tenant_key is None:
-                self._record(
-                    Claim(delivery_id, job_id, "", attempts, token),
-                    FAILED,
-                    error=("no_tenant", "Företaget saknar avsändare hos Kivra.",
-                           "The company has no sender at Kivra."),
+                no_tenant.append(
+                    self._outcome(
+                        Claim(delivery_id, job_id, "", attempts, token),
+                        FAILED,
+                        error=("no_tenant", "Företaget saknar avsändare hos Kivra.",
+                               "The company has no sender at Kivra."),
+                    )
                 )  # fmt: skip
                 continue
             claims.append(Claim(delivery_id, job_id, tenant_key, attempts, token))
+        if no_tenant:
+            # After the claim's transaction: SQLite has one writer at a time.
+            self.record_outcomes(no_tenant)
         return True, claims
+
+    def claim_with_bodies(self, limit: int) -> list[tuple[Claim, bytes | None]]:
+        """`claim` up to `limit` deliveries and load their frozen bodies at once."""
+        claims = self.claim(limit)
+        if not claims:
+            return []
+        try:
+            with self._factory() as session:
+                rows = session.execute(
+                    select(Delivery.id, Delivery.body).where(
+                        Delivery.id.in_([c.delivery_id for c in claims])
+                    )
+                ).all()
+        except Exception:
+            # Nothing was sent: give the claims back rather than strand them.
+            self.release(claims)
+            raise
+        bodies: dict[int, bytes | None] = {row[0]: row[1] for row in rows}
+        return [(claim, bodies.get(claim.delivery_id)) for claim in claims]
 
     def release(self, claims: Sequence[Claim]) -> int:
         """Give back claims that were never sent: due again, attempt not counted."""
@@ -458,6 +483,26 @@ class DeliveryWorker:
         correlation_id: str | None = None,
     ) -> bool:
         """Write an attempt's outcome if this worker still holds the lease."""
+        outcome = self._outcome(
+            claim,
+            state,
+            result=result,
+            error=error,
+            next_attempt_at=next_attempt_at,
+            correlation_id=correlation_id,
+        )
+        return self.record_outcomes([outcome]) == 1
+
+    def _outcome(
+        self,
+        claim: Claim,
+        state: str,
+        *,
+        result: ContentResult | None = None,
+        error: tuple[str, str, str] | None = None,
+        next_attempt_at: datetime | None = None,
+        correlation_id: str | None = None,
+    ) -> Outcome:
         now = self._clock()
         values: dict[str, object] = {
             "state": state,
@@ -485,28 +530,44 @@ class DeliveryWorker:
         if error is not None:
             values.update(error_code=error[0], error_sv=error[1], error_en=error[2])
             values["correlation_id"] = correlation_id
+        return Outcome(claim, values)
+
+    def record_outcomes(self, outcomes: Sequence[Outcome]) -> int:
+        """Write outcomes in one transaction, each only while its lease holds.
+
+        Returns how many were written; the others' leases were lost (another
+        worker took the delivery over), which is logged.
+        """
+        if not outcomes:
+            return 0
+        lost: list[int] = []
 
         def write() -> int:
+            lost.clear()
             with self._factory() as session, session.begin():
-                written: int = session.execute(
-                    update(Delivery)
-                    .where(
-                        Delivery.id == claim.delivery_id,
-                        Delivery.lease_owner == claim.token,
-                        Delivery.state == IN_FLIGHT,
-                    )
-                    .values(**values)
-                    .execution_options(synchronize_session=False)
-                ).rowcount  # type: ignore[attr-defined]
-                return written
+                for outcome in outcomes:
+                    claim = outcome.claim
+                    written = session.execute(
+                        update(Delivery)
+                        .where(
+                            Delivery.id == claim.delivery_id,
+                            Delivery.lease_owner == claim.token,
+                            Delivery.state == IN_FLIGHT,
+                        )
+                        .values(**outcome.values)
+                        .execution_options(synchronize_session=False)
+                    ).rowcount  # type: ignore[attr-defined]
+                    if not written:
+                        lost.append(claim.delivery_id)
+            return len(outcomes) - len(lost)
 
         changed = self._retry_write(write)
-        if not changed:
+        for delivery_id in lost:
             logger.warning(
                 "delivery.lease_lost",
-                extra={"delivery_id": claim.delivery_id, "worker": self._owner},
+                extra={"delivery_id": delivery_id, "worker": self._owner},
             )
-        return bool(changed)
+        return changed
 
     def finish_jobs(self) -> None:
         """Mark sending jobs done once no delivery is open; log their totals."""
@@ -549,31 +610,37 @@ class DeliveryWorker:
     # --- sending ------------------------------------------------------------
 
     async def _send(self, claim: Claim) -> None:
+        """Send one claimed delivery and record its outcome."""
         try:
             body = await asyncio.to_thread(self.load_body, claim.delivery_id)
         except Exception:
             await asyncio.to_thread(self.release, [claim])
             raise
+        outcome = await self._attempt(claim, body)
+        await asyncio.to_thread(self.record_outcomes, [outcome])
+
+    async def _attempt(self, claim: Claim, body: bytes | None) -> Outcome:
+        """Make the claim's one attempt; return its outcome, not yet written."""
         if body is None:
-            await asyncio.to_thread(
-                self._record,
+            return self._outcome(
                 claim,
                 FAILED,
                 error=("no_body", "Lönebeskedet saknas i utskicket.",
                        "The payslip is missing from the send."),
             )  # fmt: skip
-            return
         try:
             result = await self._kivra.send_content_bytes(claim.tenant_key, body)
         except KivraError as exc:
-            await asyncio.to_thread(self._record_error, claim, exc)
-            return
+            return self._error_outcome(claim, exc)
         finally:
             del body
         state = RETAINED if result.retained else DELIVERED
-        await asyncio.to_thread(self._record, claim, state, result=result)
+        return self._outcome(claim, state, result=result)
 
     def _record_error(self, claim: Claim, exc: KivraError) -> None:
+        self.record_outcomes([self._error_outcome(claim, exc)])
+
+    def _error_outcome(self, claim: Claim, exc: KivraError) -> Outcome:
         code = _error_code(exc)
         correlation_id = getattr(exc, "correlation_id", None)
         may_have_arrived = isinstance(exc, KivraDecodeError) or (
@@ -584,8 +651,9 @@ class DeliveryWorker:
                 "delivery.uncertain",
                 extra={"delivery_id": claim.delivery_id, "kivra_code": code},
             )
-            self._record(claim, FAILED, error=UNCERTAIN, correlation_id=correlation_id)
-            return
+            return self._outcome(
+                claim, FAILED, error=UNCERTAIN, correlation_id=correlation_id
+            )
         transient = exc.retryable or isinstance(exc, KivraAuthError | KivraDecodeError)
         extra = {
             "delivery_id": claim.delivery_id,
@@ -607,14 +675,13 @@ class DeliveryWorker:
                 "delivery.retry_scheduled",
                 extra={**extra, "delay": delay.total_seconds()},
             )
-            self._record(
+            return self._outcome(
                 claim,
                 RETRYING,
                 error=(code, exc.message_sv, exc.message_en),
                 next_attempt_at=self._clock() + delay,
                 correlation_id=correlation_id,
             )
-            return
         if transient:
             message = (
                 f"{exc.message_sv} Inget svar efter {claim.attempts} försök; "
@@ -625,13 +692,114 @@ class DeliveryWorker:
         else:
             message = (exc.message_sv, exc.message_en)
         logger.warning("delivery.failed", extra=extra)
-        self._record(
+        return self._outcome(
             claim, FAILED, error=(code, *message), correlation_id=correlation_id
         )
 
     async def recheck_retained(self) -> None:
         """Re-check retained deliveries (see `backend.delivery.retention`)."""
         await recheck_retained(self._factory, self._kivra, self._clock())
+
+
+class _SendRound:
+    """One round of sending: a claimer, `slots` senders and a recorder.
+
+    The claimer takes due deliveries with their bodies in batches while
+    fewer than `slots * CLAIMED_PER_SLOT` are claimed and unsent; each
+    sender makes one attempt at a time; the recorder writes outcomes as
+    they arrive, many per transaction. A failure other than Kivra's answer
+    stops the claiming: every claim not yet sent is given back and every
+    outcome already known is written before the failure ends the round, so
+    no claim is left in flight except one whose send itself failed.
+    """
+
+    def __init__(self, worker: DeliveryWorker, slots: int) -> None:
+        self.worker = worker
+        self.slots = slots
+        self.limit = slots * CLAIMED_PER_SLOT
+        self.work: asyncio.Queue[tuple[Claim, bytes | None] | None] = asyncio.Queue()
+        self.done: asyncio.Queue[Outcome | None] = asyncio.Queue()
+        self.room = asyncio.Condition()
+        self.unsent = 0
+        self.failures: list[BaseException] = []
+
+    async def run(self) -> int:
+        senders = [asyncio.create_task(self.sender()) for _ in range(self.slots)]
+        recorder = asyncio.create_task(self.recorder())
+        sent = 0
+        try:
+            sent = await self.claimer()
+        except Exception as exc:
+            self.failures.append(exc)
+        finally:
+            for _ in senders:
+                self.work.put_nowait(None)
+            await asyncio.gather(*senders, return_exceptions=True)
+            self.done.put_nowait(None)
+            await asyncio.gather(recorder, return_exceptions=True)
+        if self.failures:
+            raise self.failures[0]
+        return sent
+
+    def _has_room(self) -> bool:
+        # Claim again once half the claimed-and-unsent allowance is free.
+        return bool(self.failures) or self.unsent <= self.limit - max(
+            1, self.limit // 2
+        )
+
+    async def claimer(self) -> int:
+        sent = 0
+        while not self.failures:
+            async with self.room:
+                await self.room.wait_for(self._has_room)
+            if self.failures:
+                break
+            batch = await asyncio.to_thread(
+                self.worker.claim_with_bodies, self.limit - self.unsent
+            )
+            if not batch:
+                break
+            self.unsent += len(batch)
+            sent += len(batch)
+            for item in batch:
+                self.work.put_nowait(item)
+            self.worker._count_progress(len(batch))
+        return sent
+
+    async def sender(self) -> None:
+        while (item := await self.work.get()) is not None:
+            claim, body = item
+            del item
+            if self.failures:
+                await asyncio.to_thread(self.worker.release, [claim])
+            else:
+                try:
+                    outcome = await self.worker._attempt(claim, body)
+                except Exception as exc:
+                    self.failures.append(exc)
+                else:
+                    self.done.put_nowait(outcome)
+            del body
+            async with self.room:
+                self.unsent -= 1
+                self.room.notify()
+
+    async def recorder(self) -> None:
+        while (first := await self.done.get()) is not None:
+            batch = [first]
+            while len(batch) < RECORD_BATCH and not self.done.empty():
+                more = self.done.get_nowait()
+                if more is None:
+                    # The end of the round: put it back for the loop to see.
+                    self.done.put_nowait(None)
+                    break
+                batch.append(more)
+            try:
+                await asyncio.to_thread(self.worker.record_outcomes, batch)
+            except Exception as exc:
+                self.failures.append(exc)
+                async with self.room:
+                    self.room.notify()
 
 
 def _follow_gate_at_release(session: Session, job_id: int) -> None:
