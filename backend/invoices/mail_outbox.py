@@ -37,11 +37,16 @@ class Notice:
     to_email: str
     invoice_number: str
     kind_sv: str
+    kind_en: str
     amount: str
     due_date: date | None
     giro_kind: str
     giro: str
     reference: str
+    # "SE_OCR" or "TENANT_REF".
+    reference_kind: str
+    # False for a credit note: nothing to pay, so no payment details.
+    payable: bool
 
 
 def notice_message(notice: Notice, *, key: str) -> EmailMessage:
@@ -56,22 +61,32 @@ def notice_message(notice: Notice, *, key: str) -> EmailMessage:
     message["Message-ID"] = make_msgid(idstring=key, domain="kivra-lon.invalid")
     giro = "Bankgiro" if notice.giro_kind == "bankgiro" else "Plusgiro"
     due = notice.due_date.isoformat() if notice.due_date else "-"
+    label = "OCR-nummer" if notice.reference_kind == "SE_OCR" else "Referens"
+    if notice.payable:
+        payment_sv = (
+            f"Belopp att betala: {notice.amount} kr\n"
+            f"Förfallodag: {due}\n"
+            f"{giro}: {notice.giro}\n"
+            f"{label}: {notice.reference}\n"
+        )
+        payment_en = (
+            f"{notice.amount} SEK due {due}, {giro} {notice.giro}, "
+            f"reference {notice.reference}."
+        )
+    else:
+        payment_sv = f"Krediterat belopp: {notice.amount} kr\n"
+        payment_en = f"Credited amount: {notice.amount} SEK."
     message.set_content(
         f"Hej {notice.to_name},\n\n"
         f"{notice.sender_name} har skickat {notice.kind_sv.lower()} "
         f"{notice.invoice_number} till dig.\n\n"
-        f"Belopp: {notice.amount} kr\n"
-        f"Förfallodag: {due}\n"
-        f"{giro}: {notice.giro}\n"
-        f"Referens (OCR): {notice.reference}\n\n"
+        f"{payment_sv}\n"
         "Fakturan finns inte bifogad. Kontakta oss om du vill ha den på "
         f"annat sätt: {notice.sender_email}.\n\n"
         "Med Kivra får du fakturor direkt i din digitala brevlåda.\n\n"
         "--\n"
-        f"In English: {notice.sender_name} has sent you invoice "
-        f"{notice.invoice_number}, {notice.amount} SEK due {due}, "
-        f"{giro} {notice.giro}, reference {notice.reference}. "
-        "The invoice is not attached.\n"
+        f"In English: {notice.sender_name} has sent you {notice.kind_en} "
+        f"{notice.invoice_number}. {payment_en} The document is not attached.\n"
     )
     return message
 

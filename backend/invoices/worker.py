@@ -62,6 +62,7 @@ from backend.invoices.mail_outbox import Notice, notice_message, write_once
 from backend.invoices.models import (
     CHANNEL_EMAIL,
     CHANNEL_KIVRA,
+    CREDIT_NOTE,
     NOTIFIED,
     Customer,
     Invoice,
@@ -104,9 +105,9 @@ NO_BODY = (
     "The invoice is missing from the send.",
 )
 NOTICE_KIND = {
-    "invoice": "Faktura",
-    "reminder": "Påminnelse",
-    "credit_note": "Kreditnota",
+    "invoice": ("Faktura", "invoice"),
+    "reminder": ("Påminnelse", "reminder"),
+    "credit_note": ("Kreditnota", "credit note"),
 }
 
 
@@ -411,12 +412,15 @@ class InvoiceWorker:
                 to_name=customer.name,
                 to_email=customer.email,
                 invoice_number=invoice.number,
-                kind_sv=NOTICE_KIND.get(invoice.kind, "Faktura"),
+                kind_sv=NOTICE_KIND[invoice.kind][0],
+                kind_en=NOTICE_KIND[invoice.kind][1],
                 amount=money(invoice.total_amount),
                 due_date=invoice.due_date,
                 giro_kind=invoice.giro_kind,
                 giro=format_giro(invoice.giro_kind, invoice.giro_number),
                 reference=invoice.reference,
+                reference_kind=invoice.reference_kind,
+                payable=invoice.kind != CREDIT_NOTE,
             )
         key = f"invoice-{claim.company_id}-{claim.delivery_id}"
         written = write_once(

@@ -206,6 +206,10 @@ async def test_customer_outside_kivra_gets_the_fallback(
     notice = email.message_from_bytes(notices[-1].read_bytes())
     assert notice["To"] == "Test Testsson <kund@kund.example>"
     assert not notice.is_multipart()  # the invoice is not attached
+    text = notice.get_payload(decode=True).decode("utf-8")
+    assert "Belopp att betala: 1250.00 kr" in text
+    assert "Bankgiro: 5050-1055" in text
+    assert "Fakturan finns inte bifogad" in text
     assert "2026-" in notice["Subject"]
     assert PERSON not in notices[-1].read_text(encoding="utf-8")
 
