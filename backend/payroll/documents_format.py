@@ -16,6 +16,7 @@ from backend.logging import mask_personnummer
 
 NBSP = "\u00a0"
 _CENT = Decimal("0.01")
+_SWEDISH_MARKS = str.maketrans({",": NBSP, ".": ","})
 _MONTHS_SV = (
     "januari",
     "februari",
@@ -39,21 +40,10 @@ def to_cents(value: Decimal) -> Decimal:
     return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
-def _group(digits: str) -> str:
-    groups = []
-    while len(digits) > 3:
-        groups.append(digits[-3:])
-        digits = digits[:-3]
-    groups.append(digits)
-    return NBSP.join(reversed(groups))
-
-
 def format_amount(value: Decimal) -> str:
     """Format money without a currency: `-1 234,50`."""
-    cents = to_cents(value)
-    whole, _, fraction = f"{cents.copy_abs():f}".partition(".")
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{_group(whole)},{fraction}"
+    # Decimal's own formatting groups the digits; the marks become Swedish.
+    return f"{to_cents(value):,f}".translate(_SWEDISH_MARKS)
 
 
 def format_sek(value: Decimal) -> str:
@@ -63,10 +53,11 @@ def format_sek(value: Decimal) -> str:
 
 def format_number(value: Decimal) -> str:
     """Format a quantity: whole numbers bare (`160`), otherwise two decimals (`7,50`)."""
-    if value == value.to_integral_value():
-        whole = f"{abs(value.to_integral_value()):f}"
-        return ("-" if value < 0 else "") + _group(whole)
-    return format_amount(value)
+    whole = value.to_integral_value()
+    if value != whole:
+        return format_amount(value)
+    # Zero is printed without the sign a Decimal zero can carry.
+    return f"{whole:,f}".translate(_SWEDISH_MARKS) if whole else "0"
 
 
 def format_date_sv(value: date) -> str:

@@ -56,6 +56,11 @@ def test_format_amount_reads_back_as_the_same_amount(value: Decimal) -> None:
         ("12.5", "12,50"),
         ("-16", "-16"),
         ("2500", "2 500"),
+        ("-1234567", "-1 234 567"),
+        ("1E+3", "1 000"),
+        ("0.00", "0"),
+        ("-0", "0"),
+        ("-0.5", "-0,50"),
     ],
 )
 def test_format_number_shows_whole_quantities_bare(value: str, expected: str) -> None:
