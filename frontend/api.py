@@ -41,6 +41,7 @@ from shared_types.delivery import (
     SendJob,
     SendRequest,
 )
+from shared_types.invoice_delivery import InvoiceBatchResult, InvoiceBatchSend
 from shared_types.invoice_status import InvoiceStatusPage
 from shared_types.notifications import NotificationList, NotificationView
 from shared_types.payroll import Company, PayrollRun, PayrollRunList
@@ -297,8 +298,10 @@ class ApiClient:
             params={"month": month} if month else None,
         )
 
-    async def send_invoices(self, company_id: int, invoice_ids: list[int]) -> object:
-        """Send invoices through Kivra (or the fallback); the page re-reads their status.
+    async def send_invoices(
+        self, company_id: int, invoice_ids: list[int]
+    ) -> InvoiceBatchResult:
+        """Send invoices, all or none, through Kivra or the company's fallback.
 
         Raises `ApiError` with code `invoices_not_approved` when the agreement
         does not cover invoices.
@@ -306,8 +309,8 @@ class ApiClient:
         return await self.request(
             "POST",
             self._company_path(company_id, "/invoices/send"),
-            type_=object,
-            body={"invoice_ids": invoice_ids},
+            type_=InvoiceBatchResult,
+            body=InvoiceBatchSend(invoice_ids=invoice_ids),
         )
 
     async def invoice_pdf(self, company_id: int, invoice_id: int) -> bytes:

@@ -35,8 +35,13 @@ class InvoiceSendPhase(StrEnum):
     REFUSED = "refused"
 
 
-# The send route's refusal when the agreement does not cover invoices.
+# The send route's refusal when invoices may not go through Kivra now, and
+# the reasons an administrator fixes under "Fler lösningar" (the others, such
+# as Kivra's pending access, are waited out).
 NOT_APPROVED_CODE = "invoices_not_approved"
+APPROVABLE_REASONS = frozenset(
+    {"no_agreement", "agreement_ended", "invoices_not_in_scope"}
+)
 # Outcomes from which an invoice can be sent (again).
 SENDABLE_OUTCOMES = frozenset({"not_sent", "failed"})
 
@@ -216,9 +221,13 @@ def start_send(phase: InvoiceSendPhase, selected: list[int]) -> InvoiceSendPhase
     return InvoiceSendPhase.SENDING
 
 
-def phase_after_error(code: str) -> InvoiceSendPhase:
-    """The send was refused: for want of the agreement's invoices, or otherwise."""
-    if code == NOT_APPROVED_CODE:
+def phase_after_error(code: str, reason: object = None) -> InvoiceSendPhase:
+    """The send was refused: for want of the agreement's invoices, or otherwise.
+
+    Without a reason (an older API), every `invoices_not_approved` is taken
+    as one an administrator can approve.
+    """
+    if code == NOT_APPROVED_CODE and (reason is None or reason in APPROVABLE_REASONS):
         return InvoiceSendPhase.NOT_APPROVED
     return InvoiceSendPhase.REFUSED
 

@@ -48,7 +48,6 @@ def _count(count: rx.Var[CountView]) -> rx.Component:
             class_name="invoice-count",
             data_key=count.key,
         ),
-        min_width="8.5em",
         class_name="invoice-count-item",
     )
 
@@ -60,10 +59,11 @@ def count_table(
     return rx.card(
         rx.flex(
             rx.text(title, weight="bold", size="2"),
-            rx.flex(
+            rx.grid(
                 rx.foreach(counts, _count),
-                spacing="4",
-                wrap="wrap",
+                # As many even columns as fit; the longest label on one line.
+                grid_template_columns="repeat(auto-fill, minmax(9.5em, 1fr))",
+                column_gap="var(--space-4)",
                 row_gap="var(--space-2)",
             ),
             direction="column",

@@ -124,7 +124,9 @@ class InvoicesState(SessionState):
         try:
             await self.api().send_invoices(self.company_id, chosen)
         except ApiError as error:
-            self.send_phase = invoice_logic.phase_after_error(error.code)
+            self.send_phase = invoice_logic.phase_after_error(
+                error.code, error.extra.get("reason")
+            )
             self.send_message = error.message
             yield self.session_expired(error)
             return

@@ -220,7 +220,8 @@ def send_result() -> rx.Component:
 def scope_hint() -> rx.Component:
     """Before anyone presses the button: the agreement does not cover invoices."""
     return rx.cond(
-        ~InvoicesState.in_scope,
+        ~InvoicesState.in_scope
+        & (InvoicesState.send_phase != InvoiceSendPhase.NOT_APPROVED),
         rx.callout(
             rx.flex(
                 rx.text(
