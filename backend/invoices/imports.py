@@ -55,20 +55,18 @@ class _Plan:
     new_customers: list[Customer] = field(default_factory=list)
 
 
-def parse_invoice_file(file: ImportFile) -> list[InvoiceRecord]:
-    """Parse a CSV or JSON invoice file or raise `ImportRejectedError`."""
+def parse_invoice_file(
+    file: ImportFile,
+) -> tuple[list[InvoiceRecord], list[ImportIssue]]:
+    """Parse a CSV or JSON invoice file into records and the issues found."""
     is_json = file.suffix == ".json" or file.media_type == "application/json"
     is_csv = file.suffix == ".csv" or file.media_type in {"text/csv", "application/csv"}
     if not is_json and not is_csv:
         # No name or type to go by: JSON starts with "{".
         is_json = file.data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
     if is_json:
-        records, issues = parse_json_invoices(file.data)
-    else:
-        records, issues = parse_csv_invoices(file.data, file.charset)
-    if issues:
-        raise ImportRejectedError(issues)
-    return records
+        return parse_json_invoices(file.data)
+    return parse_csv_invoices(file.data, file.charset)
 
 
 def _issue(ref: RecordRef, error: InvalidInvoiceError) -> ImportIssue:
@@ -165,15 +163,16 @@ def import_invoices(
     if company is None:
         raise service.invoice_not_found()
     get_settings(session, company_id)
-    records = parse_invoice_file(file)
+    records, issues = parse_invoice_file(file)
     checker = _Checker(session, company_id, today)
-    issues: list[ImportIssue] = []
     for record in records:
         try:
             checker.check(record)
         except InvalidInvoiceError as error:
             issues.append(_issue(record.ref, error))
     if issues:
+        # In the file's order, whichever check found them; file-wide ones last.
+        issues.sort(key=lambda issue: (issue.line is None, issue.line or 0))
         raise ImportRejectedError(issues)
     session.add_all(checker.plan.new_customers)
     session.flush()
