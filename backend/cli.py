@@ -459,12 +459,19 @@ def approve_agreement(cli: CliContext, orgnr: str, scopes: str) -> None:
     required=True,
     help="Where Kivra posts payment events: this API's /api/kivra/webhooks/payments.",
 )
+@click.option(
+    "--keep-existing",
+    is_flag=True,
+    help="Leave a webhook Kivra already has for this URL as it is (no new secret).",
+)
 @pass_cli
-def register_payment_webhook(cli: CliContext, url: str) -> None:
+def register_payment_webhook(cli: CliContext, url: str, keep_existing: bool) -> None:
     """Register (or move) the payment webhook at Kivra and keep its secret."""
     from backend.invoices.webhook_registration import register_payment_webhook_command
 
-    code, lines = register_payment_webhook_command(cli.settings, url=url)
+    code, lines = register_payment_webhook_command(
+        cli.settings, url=url, keep_existing=keep_existing
+    )
     for line in lines:
         click.echo(line, err=code != 0)
     raise SystemExit(code)

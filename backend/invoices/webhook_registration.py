@@ -42,6 +42,8 @@ class Registration:
     url: str
     # True when an existing definition was changed (its old secret overlaps).
     rotated: bool
+    # True when Kivra already had it and nothing changed.
+    kept: bool = False
 
 
 def _current(factory: sessionmaker[Session]) -> PaymentWebhookSecret | None:
@@ -93,14 +95,25 @@ def _store(
 
 
 async def register_payment_webhook(
-    factory: sessionmaker[Session], kivra: KivraClient, url: str
+    factory: sessionmaker[Session],
+    kivra: KivraClient,
+    url: str,
+    *,
+    keep_existing: bool = False,
 ) -> Registration:
     """Create or change the product's definition and store the new secret.
+
+    With `keep_existing`, a definition Kivra still has for the same URL, whose
+    secret is stored, is left as it is (no new secret).
 
     Raises:
         KivraError: Kivra refused or could not be reached; nothing was stored.
     """
     current = _current(factory)
+    if keep_existing and current is not None and current.url == url:
+        known = {d.id: d.url for d in await kivra.list_payment_webhooks()}
+        if known.get(current.webhook_id) == url:
+            return Registration(current.webhook_id, url, rotated=False, kept=True)
     rotated = False
     definition = None
     if current is not None:
@@ -133,7 +146,7 @@ def _url_problem(url: str) -> str | None:
 
 
 def register_payment_webhook_command(
-    settings: Settings, *, url: str
+    settings: Settings, *, url: str, keep_existing: bool = False
 ) -> tuple[int, list[str]]:
     """Run the registration for the command line; return an exit code and lines."""
     problem = _url_problem(url)
@@ -145,7 +158,9 @@ def register_payment_webhook_command(
 
         async def run() -> Registration:
             async with asyncio.timeout(KIVRA_SECONDS), kivra_client(settings) as kivra:
-                return await register_payment_webhook(factory, kivra, url)
+                return await register_payment_webhook(
+                    factory, kivra, url, keep_existing=keep_existing
+                )
 
         try:
             done = asyncio.run(run())
@@ -153,6 +168,11 @@ def register_payment_webhook_command(
             return 1, [f"Kivra tog inte emot webhooken: {exc.message_sv}"]
         except TimeoutError:
             return 1, ["Kivra svarade inte i tid. Inget ändrades; försök igen."]
+        if done.kept:
+            return 0, [
+                f"Betalnings-webhooken finns redan hos Kivra (id {done.webhook_id}): "
+                f"{done.url}"
+            ]
         lines = [
             f"Betalnings-webhooken är registrerad hos Kivra (id {done.webhook_id}): "
             f"{done.url}",

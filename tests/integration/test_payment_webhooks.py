@@ -413,11 +413,14 @@ def test_register_payment_webhook_command(
 
     first = cli("register-payment-webhook", "--url", url)
     second = cli("register-payment-webhook", "--url", url)
+    kept = cli("register-payment-webhook", "--url", url, "--keep-existing")
     refused = cli("register-payment-webhook", "--url", "lon.example/hooks")
 
     assert first.exit_code == 0, first.output
     assert "registrerad hos Kivra" in first.output
     assert "72 timmar" in second.output
+    assert kept.exit_code == 0, kept.output
+    assert "finns redan" in kept.output
     assert refused.exit_code == 1
     assert "fullständig URL" in refused.output
     (definition,) = kivra_emulator.operator.webhook_definitions()
