@@ -28,7 +28,7 @@ from backend.agreements.models import (
     KivraActivation,
 )
 from backend.agreements.tenant import TenantClient, ensure_tenant
-from backend.errors import AppError, ConflictError, NotFoundError, UpstreamError
+from backend.errors import ConflictError, NotFoundError, UpstreamError
 from backend.invoices.bodies import (
     COMPANY_TYPES,
     PERSON_TYPES,
@@ -43,6 +43,7 @@ from backend.invoices.models import (
     InvoiceSettings,
 )
 from backend.invoices.routing import CustomerFacts, InvoiceRoute, route_invoice
+from backend.invoices.validation import InvalidInvoiceError
 from backend.kivra.errors import KivraError, KivraValidationError
 from backend.kivra.identifiers import normalise_ssn, vat_number
 
@@ -99,11 +100,14 @@ class InvoicesNotApprovedError(ConflictError):
     code = "invoices_not_approved"
 
 
-class InvalidInvoiceError(AppError):
-    """An invoice Kivra would refuse; names the field."""
+class InvoiceNotSendableError(InvalidInvoiceError):
+    """An invoice Kivra would refuse, named with the field (as the invoice API does)."""
 
-    status_code = 400
-    code = "invalid_invoice"
+    def __init__(
+        self, invoice_id: int, field: str, reason: str, message_sv: str, message_en: str
+    ) -> None:
+        super().__init__(field, reason, message_sv, message_en)
+        self.extra["invoice_id"] = invoice_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,14 +377,16 @@ def refuse_problems(planned: Sequence[PlannedInvoice]) -> None:
     """Refuse the whole send when any invoice of it cannot be sent.
 
     Raises:
-        InvalidInvoiceError: naming the invoice and the field.
+        InvoiceNotSendableError: naming the invoice and the field.
     """
     for item in planned:
         if item.problem is None:
             continue
         code, sv, en, field = item.problem
-        raise InvalidInvoiceError(
+        raise InvoiceNotSendableError(
+            item.invoice_id,
+            field,
+            code,
             f"Faktura {item.number} kan inte skickas via Kivra: {sv} Inget har skickats.",
             f"Invoice {item.number} cannot be sent through Kivra: {en} Nothing was sent.",
-            extra={"field": field, "invoice_id": item.invoice_id, "reason": code},
         )
