@@ -398,6 +398,35 @@ def test_operator_configured_secret_and_unknown_content_key(
     assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
 
 
+def test_invoice_declined_is_recorded_and_leaves_the_invoice_as_it_is(
+    server: ApiServer, sent: SentInvoice
+) -> None:
+    body = json.dumps(
+        {
+            "id": "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d",
+            "timestamp": "2026-12-04T18:00:00Z",
+            "type": "invoice_declined",
+            "data": {
+                "content_key": sent.content_key,
+                "due_date": "2026-12-02",
+                "remittance_type": "TENANT_REF",
+                "remittance_string": "Faktura 2026-1001",
+                "event_time": "2026-12-04T17:59:58Z",
+                "content_type": "invoice.renewal",
+            },
+        }
+    ).encode()
+    headers = webhook_headers([current_secret(server)], "m8", int(time.time()), body)
+    answer = post_webhook(server, headers, body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "recorded"
+    assert events_of(server, sent.invoice_id) == [
+        ("5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d", None)
+    ]
+    assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
+    assert notices(server, sent.company.company_id) == []
+
+
 def test_register_payment_webhook_command(
     cli: Invoke, kivra_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
