@@ -40,8 +40,10 @@ from backend.payroll.documents_pdf_writer import (
     PdfPage,
     TextStyle,
     rgb,
+    shorten,
     standard_font,
     winansi,
+    wrap,
     write_pdf,
 )
 
@@ -90,6 +92,9 @@ _CODE_X, _TEXT_X, _UNIT_X = _COL[0] + 2, _COL[1] + 2, _COL[3] + 2
 _QUANTITY_R, _PRICE_R, _AMOUNT_R = _COL[3] - 2, _COL[5] - 2, _COL[6] - 2
 _TEXT_WIDTH = _COL[2] - _COL[1] - 4
 _HEADING_ROW, _SECTION_ROW, _LINE_ROW, _WRAPPED_LEADING = 14.2, 18.8, 14.8, 12.0
+# The header's left column and the employee block's values, less padding.
+_HEADER_LEFT = _WIDTH * 0.55 - 6
+_VALUE_WIDTH = _WIDTH - 40 * _MM - 12
 # A line's text baseline sits this far above the bottom of its row.
 _BASELINE = 3.8
 
@@ -110,8 +115,12 @@ class _Pages:
         page = PdfPage()
         number = len(self.pages) + 1
         page.hline(_LEFT, _RIGHT, 14 * _MM, 1, _RULE)
-        page.text(_LEFT, 10 * _MM, self._footer, _FOOTER)
-        page.text_right(_RIGHT, 10 * _MM, f"{self._created} · Sida {number}", _FOOTER)
+        right = winansi(f"{self._created} · Sida {number}")
+        room = _WIDTH - _FOOTER.width(right) - 12
+        page.encoded_text(
+            _LEFT, 10 * _MM, shorten(self._footer, _FOOTER, room), _FOOTER
+        )
+        page.encoded_text(_RIGHT - _FOOTER.width(right), 10 * _MM, right, _FOOTER)
         if number > 1:
             # A loose page must still say whose payslip it belongs to.
             page.text(_LEFT, PAGE_HEIGHT - 11 * _MM, self._continued, _FOOTER)
@@ -136,12 +145,18 @@ def _creation_date(inp: PayslipDocumentInput) -> datetime:
 
 def _header(pages: _Pages, inp: PayslipDocumentInput) -> None:
     page, top, employer = pages.page, pages.y, inp.employer
-    page.text(_LEFT, top - 14, employer.name, _EMPLOYER)
     address = [employer.street_address, f"{employer.postal_code} {employer.city}"]
     if employer.orgnr:
         address.append(f"Org.nr {format_orgnr(employer.orgnr)}")
-    for n, text in enumerate(address):
-        page.text(_LEFT, top - 26 - 12 * n, text, _BODY)
+    left = [
+        (line, _EMPLOYER, 14) for line in wrap(employer.name, _EMPLOYER, _HEADER_LEFT)
+    ]
+    for text in address:
+        left += [(line, _BODY, 12) for line in wrap(text, _BODY, _HEADER_LEFT)]
+    y = top - 3
+    for line, style, leading in left:
+        page.encoded_text(_LEFT, y - style.size, line, style)
+        y -= leading
     x = _LEFT + _WIDTH * 0.55
     page.text(x, top - 19, "Lönespecifikation", _TITLE)
     period = f"Löneperiod: {format_period_sv(inp.period)}"
@@ -150,7 +165,8 @@ def _header(pages: _Pages, inp: PayslipDocumentInput) -> None:
     page.text(x, top - 43, dates, _LABEL)
     pay_day = f"Utbetalningsdag: {format_date_sv(inp.pay_date)}"
     page.text(x, top - 54, pay_day, _BODY)
-    pages.y = top - 60 - _GAP
+    # The right column is 54 pt high; a long employer name makes the left taller.
+    pages.y = top - max(top - 3 - y, 54) - 6 - _GAP
 
 
 def _employee_block(pages: _Pages, inp: PayslipDocumentInput) -> None:
@@ -172,13 +188,18 @@ def _employee_block(pages: _Pages, inp: PayslipDocumentInput) -> None:
         rows.append(("Skattetabell", f"{inp.tax_table}{column}"))
     if inp.bank_account:
         rows.append(("Utbetalas till", inp.bank_account))
-    page, top = pages.page, pages.y
-    page.fill_rect(_LEFT, top - 16 * len(rows), _WIDTH, 16 * len(rows), _SHADE)
-    for n, (label, value) in enumerate(rows):
-        baseline = top - 16 * n - 11
-        page.text(_LEFT + 6, baseline, label, _LABEL)
-        page.text(_LEFT + 40 * _MM + 6, baseline, value, _BODY)
-    pages.y = top - 16 * len(rows) - _GAP_SMALL
+    wrapped = [(label, wrap(value, _BODY, _VALUE_WIDTH)) for label, value in rows]
+    page, y = pages.page, pages.y
+    height = sum(12 * len(lines) + 4 for _, lines in wrapped)
+    page.fill_rect(_LEFT, y - height, _WIDTH, height, _SHADE)
+    for label, lines in wrapped:
+        bottom = y - 12 * len(lines) - 4
+        # The label sits in the middle of its row, beside a value of one or more lines.
+        page.text(_LEFT + 6, bottom + 6 * len(lines) - 1, label, _LABEL)
+        for n, line in enumerate(lines):
+            page.encoded_text(_LEFT + 40 * _MM + 6, y - 11 - 12 * n, line, _BODY)
+        y = bottom
+    pages.y = y - _GAP_SMALL
 
 
 def _table_heading(pages: _Pages) -> None:
@@ -191,24 +212,6 @@ def _table_heading(pages: _Pages) -> None:
     page.text_right(_AMOUNT_R, baseline, "Belopp", _COLUMN)
     pages.y -= _HEADING_ROW
     page.hline(_LEFT, _RIGHT, pages.y, 0.8, _INK)
-
-
-def _wrap(text: str) -> list[bytes]:
-    """Break a description into lines that fit its column, at spaces."""
-    encoded = winansi(text)
-    if _BODY.width(encoded) <= _TEXT_WIDTH:
-        return [encoded]
-    lines: list[bytes] = []
-    current = b""
-    for word in encoded.split(b" "):
-        candidate = current + b" " + word if current else word
-        if current and _BODY.width(candidate) > _TEXT_WIDTH:
-            lines.append(current)
-            current = word
-        else:
-            current = candidate
-    lines.append(current)
-    return lines
 
 
 def _row_height(description: list[bytes]) -> float:
@@ -253,7 +256,7 @@ def _lines_table(pages: _Pages, inp: PayslipDocumentInput) -> None:
         section = [line for line in inp.lines if line.kind == kind]
         if not section:
             continue
-        descriptions = [_wrap(line.description) for line in section]
+        descriptions = [wrap(line.description, _BODY, _TEXT_WIDTH) for line in section]
         # A section heading never stays alone at the foot of a page.
         _ensure_room(pages, _SECTION_ROW + _row_height(descriptions[0]))
         page = pages.page

@@ -113,6 +113,39 @@ class TextStyle:
         return self.font.width(encoded, self.size)
 
 
+def wrap(text: str, style: TextStyle, width: float) -> list[bytes]:
+    """Break text into WinAnsi lines no wider than `width`, at spaces.
+
+    No-break spaces hold (an amount never splits); a single word wider than
+    `width` keeps a line of its own.
+    """
+    encoded = winansi(text)
+    if style.width(encoded) <= width:
+        return [encoded]
+    lines: list[bytes] = []
+    current = b""
+    for word in encoded.split(b" "):
+        candidate = current + b" " + word if current else word
+        if current and style.width(candidate) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    lines.append(current)
+    return lines
+
+
+def shorten(text: str, style: TextStyle, width: float) -> bytes:
+    """Encode text for one line of at most `width`, cut with "…" if it is longer."""
+    encoded = winansi(text)
+    if style.width(encoded) <= width:
+        return encoded
+    ellipsis = "…".encode("cp1252")
+    while encoded and style.width(encoded + ellipsis) > width:
+        encoded = encoded[:-1]
+    return encoded.rstrip() + ellipsis
+
+
 class PdfPage:
     """The drawing operations of one page, in PDF content-stream syntax.
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 import msgspec
 import pytest
 from pypdf import PdfReader
+from reportlab.pdfbase import pdfmetrics
 
 from backend.payroll.documents import (
     PayslipDocumentInput,
@@ -247,3 +248,65 @@ def test_render_pdf_wraps_a_description_too_wide_for_its_column(
     code_y = next(y for text, x, y in placed if text == "190" and x == code_x)
     assert parts[1][1] < code_y < parts[0][1]
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
+
+
+def test_render_pdf_wraps_a_long_employer_name_clear_of_the_title(
+    sample: PayslipDocumentInput,
+) -> None:
+    name = "Björkdalens Snickeri och Byggnadsvård i Västerbotten Aktiebolag (publ)"
+    employer = msgspec.structs.replace(sample.employer, name=name)
+    placed = _placed_text(
+        render_pdf(msgspec.structs.replace(sample, employer=employer))
+    )
+    title_x = next(x for text, x, _ in placed if text == "Lönespecifikation")
+    left = next(x for text, x, _ in placed if text == "Storgatan 12")
+    parts = [(text, y) for text, x, y in placed if x == left and text in name]
+    assert len(parts) == 2, parts
+    assert " ".join(text for text, _ in parts) == name
+    room = title_x - left
+    widths = [pdfmetrics.stringWidth(text, "Helvetica-Bold", 11) for text, _ in parts]
+    assert max(widths) < room
+    # The address follows below the name's second line, the heading below all.
+    street_y = next(y for text, _, y in placed if text == "Storgatan 12")
+    heading_y = next(y for text, _, y in placed if text == "Anställd")
+    assert parts[1][1] - street_y == pytest.approx(12)
+    assert heading_y < street_y - 36
+
+
+def test_render_pdf_wraps_a_long_employee_name_in_its_row(
+    sample: PayslipDocumentInput,
+) -> None:
+    name = (
+        "Anna-Karin Margareta Elisabeth Charlotta Viktoria von Sydow-Lindqvist "
+        "Öberg-Johansson af Klinteberg"
+    )
+    employee = msgspec.structs.replace(sample.employee, name=name)
+    placed = _placed_text(
+        render_pdf(msgspec.structs.replace(sample, employee=employee))
+    )
+    label_y = next(y for text, _, y in placed if text == "Anställd")
+    parts = [(text, y) for text, _, y in placed if text and text in name]
+    assert " ".join(text for text, _ in parts) == name
+    assert len(parts) == 2
+    # The label sits between the name's two lines; the next row below both.
+    assert parts[1][1] < label_y < parts[0][1]
+    next_y = next(y for text, _, y in placed if text == "Personnummer")
+    assert next_y < parts[1][1]
+
+
+def test_render_pdf_shortens_a_footer_that_would_run_into_the_page_number(
+    sample: PayslipDocumentInput,
+) -> None:
+    employer = msgspec.structs.replace(
+        sample.employer,
+        name="Björkdalens Snickeri och Byggnadsvård i Västerbotten Aktiebolag",
+        email="loneadministrationen@bjorkdalens-snickeri-och-byggnadsvard.example",
+    )
+    placed = _placed_text(
+        render_pdf(msgspec.structs.replace(sample, employer=employer))
+    )
+    footer, footer_x, footer_y = next(p for p in placed if p[0].startswith("Björk"))
+    page_x = next(x for text, x, y in placed if "Sida 1" in text and y == footer_y)
+    assert footer.endswith("…")
+    width = pdfmetrics.stringWidth(footer, "Helvetica", 7.5)
+    assert footer_x + width < page_x
