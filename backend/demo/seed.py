@@ -8,7 +8,8 @@ calendar month, paid on the 25th or the weekday before) unless that period
 already has a run. The activation story of the company is handed to
 `backend.agreements.demo.seed_activation`, and a company moved from the old
 web product gets its VLA export imported (the legacy import ignores the same
-file twice).
+file twice). A company with an invoices file gets its invoice settings,
+customers and recent invoices (`backend.invoices.demo`), each added once.
 
 When KIVRA_BASE_URL points at the bundled emulator, `data/kivra.json` seeds
 which demo employees are Kivra users and the tenants other senders own (a
@@ -36,6 +37,7 @@ from backend.auth.models import User
 from backend.auth.service import create_user
 from backend.db.session import create_db_engine, make_session_factory
 from backend.errors import AppError
+from backend.invoices.demo import seed_invoices
 from backend.kivra_emulator.operator_client import (
     EmulatorOperator,
     EmulatorOperatorError,
@@ -87,6 +89,8 @@ class DemoCompany(msgspec.Struct, forbid_unknown_fields=True):
     payroll_file: str
     users: list[DemoUser]
     activation: DemoActivation
+    # Invoice settings, customers and invoices (see `backend.invoices.demo`).
+    invoices_file: str | None = None
 
 
 class DemoData(msgspec.Struct, forbid_unknown_fields=True):
@@ -135,6 +139,7 @@ class CompanySeed:
     run_period: str | None = None
     vla_imported: bool = False
     activation_changed: bool = False
+    invoices_created: int = 0
 
 
 @dataclass
@@ -163,6 +168,7 @@ def seed_database(
                     company,
                     password=demo.password,
                     period=period,
+                    today=today,
                     data_dir=data_dir,
                 )
             )
@@ -176,6 +182,7 @@ def _seed_company(
     *,
     password: str,
     period: str,
+    today: date,
     data_dir: Path,
 ) -> CompanySeed:
     seed = CompanySeed(name=demo.name)
@@ -222,6 +229,10 @@ def _seed_company(
             employee_id=employee_id,
         )
         seed.users_created += 1
+    if demo.invoices_file:
+        seed.invoices_created = seed_invoices(
+            session, company.id, data_dir / demo.invoices_file, today
+        )
     if repository.get_run(session, company.id, period) is None:
         payroll = data_dir / demo.payroll_file
         import_payroll_run(
@@ -283,13 +294,19 @@ def demo_command(settings: Settings) -> int:
             or seed.employees_created
             or seed.users_created
             or seed.run_period
+            or seed.invoices_created
         ):
             click.echo(f"{seed.name}: fanns redan, inget ändrat.")
             continue
         run = f", lönekörning {seed.run_period} slutförd" if seed.run_period else ""
+        invoices = (
+            f", {seed.invoices_created} fakturor skapade"
+            if seed.invoices_created
+            else ""
+        )
         click.echo(
             f"{seed.name}: {seed.employees_created} anställda och "
-            f"{seed.users_created} användare tillagda{run}."
+            f"{seed.users_created} användare tillagda{run}{invoices}."
         )
     _, kivra = load_demo()
     seeded = seed_emulator(settings.kivra_base_url, kivra)
