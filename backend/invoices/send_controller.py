@@ -26,12 +26,11 @@ from backend.errors import InvalidInputError
 from backend.invoices.models import InvoiceDelivery
 from backend.invoices.outbox import write_invoice_deliveries
 from backend.invoices.routing import reason_text
+from backend.invoices.send_gate import GATE_TEXTS, open_gate
 from backend.invoices.sending import (
-    GATE_TEXTS,
     KivraMatcher,
     PlannedInvoice,
     load_invoices,
-    open_gate,
     plan_invoices,
     refuse_problems,
 )

@@ -68,7 +68,7 @@ from backend.invoices.models import (
     Invoice,
     InvoiceDelivery,
 )
-from backend.invoices.sending import invoice_gate
+from backend.invoices.send_gate import invoice_gate
 from backend.kivra import KivraClient
 from backend.kivra.errors import (
     KivraAuthError,
