@@ -26,7 +26,7 @@ from backend.invoices.webhook_models import PaymentWebhookSecret
 from backend.invoices.webhooks import overlap_end
 from backend.kivra import KivraClient
 from backend.kivra.errors import KivraDecodeError, KivraError, KivraNotFoundError
-from backend.kivra.webhooks import PaymentWebhookDefinition
+from backend.kivra.payment_webhooks import PaymentWebhookDefinition
 from backend.kivra_factory import kivra_client
 from backend.settings import Settings
 

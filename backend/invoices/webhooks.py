@@ -46,13 +46,15 @@ from backend.invoices.models import (
     InvoicePaymentEvent,
 )
 from backend.invoices.webhook_models import PaymentWebhookSecret
-from backend.kivra.webhooks import (
+from backend.kivra.payment_webhooks import (
     PaymentCallback,
     PaymentWebhook,
+    decode_payload,
+)
+from backend.kivra.webhooks import (
     WebhookError,
     WebhookSecretError,
     WebhookVerifier,
-    decode_payload,
     decode_secret,
 )
 from backend.notifications.service import notify_company

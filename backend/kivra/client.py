@@ -37,8 +37,7 @@ from backend.kivra.models import (
     TenantCreated,
     TenantKeyItem,
 )
-from backend.kivra.transport import KivraClientConfig, KivraTransport
-from backend.kivra.webhooks import (
+from backend.kivra.payment_webhooks import (
     PAYMENT_EVENTS,
     PAYMENT_TYPES,
     PaymentEvent,
@@ -47,6 +46,7 @@ from backend.kivra.webhooks import (
     PaymentWebhookDefinition,
     PaymentWebhookUpdate,
 )
+from backend.kivra.transport import KivraClientConfig, KivraTransport
 
 logger = logging.getLogger(__name__)
 

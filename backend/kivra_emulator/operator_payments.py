@@ -18,7 +18,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from backend.kivra.webhooks import PaymentEvent, PaymentType
+from backend.kivra.payment_webhooks import PaymentEvent, PaymentType
 from backend.kivra_emulator.payments import (
     DECLINABLE_TYPES,
     DEFAULT_TIMEOUT_SECONDS,

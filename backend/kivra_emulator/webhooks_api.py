@@ -29,11 +29,8 @@ from urllib.parse import urlsplit
 from litestar import Request, Response, delete, get, patch, post
 from litestar.params import FromPath
 
-from backend.kivra.webhooks import (
-    PAYMENT_EVENTS,
-    PAYMENT_TYPES,
-    ROTATION_OVERLAP_SECONDS,
-)
+from backend.kivra.payment_webhooks import PAYMENT_EVENTS, PAYMENT_TYPES
+from backend.kivra.webhooks import ROTATION_OVERLAP_SECONDS
 from backend.kivra_emulator.payments import deliver_webhook, test_payload
 from backend.kivra_emulator.responses import KivraError, json_response
 from backend.kivra_emulator.state import (

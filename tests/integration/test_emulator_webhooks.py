@@ -22,11 +22,8 @@ import pytest
 from backend.kivra import spec
 from backend.kivra.client import KivraClient
 from backend.kivra.errors import KivraBadRequestError, KivraNotFoundError
-from backend.kivra.webhooks import (
-    WebhookSignatureError,
-    WebhookVerifier,
-    decode_payload,
-)
+from backend.kivra.payment_webhooks import decode_payload
+from backend.kivra.webhooks import WebhookSignatureError, WebhookVerifier
 from backend.kivra_emulator.operator_client import EmulatorOperatorError
 from backend.kivra_factory import kivra_config, kivra_http_client
 from backend.settings import Settings

@@ -8,9 +8,12 @@ import secrets
 
 import pytest
 
-from backend.kivra.webhooks import (
+from backend.kivra.payment_webhooks import (
     InvoiceDeclined,
     PaymentCallback,
+    decode_payload,
+)
+from backend.kivra.webhooks import (
     WebhookError,
     WebhookHeaderError,
     WebhookPayloadError,
@@ -18,7 +21,6 @@ from backend.kivra.webhooks import (
     WebhookSignatureError,
     WebhookTimestampError,
     WebhookVerifier,
-    decode_payload,
     sign,
     webhook_headers,
 )
