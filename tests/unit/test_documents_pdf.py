@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -310,3 +313,20 @@ def test_render_pdf_shortens_a_footer_that_would_run_into_the_page_number(
     assert footer.endswith("…")
     width = pdfmetrics.stringWidth(footer, "Helvetica", 7.5)
     assert footer_x + width < page_x
+
+
+def test_render_pdf_gives_the_same_bytes_in_another_process(
+    sample_pdf: bytes,
+) -> None:
+    """A resend after a restart, on another hash seed and time zone, matches."""
+    script = (
+        "import sys\n"
+        "from backend.payroll.documents import render_pdf\n"
+        "from backend.payroll.documents_sample import sample_payslip_input\n"
+        "sys.stdout.buffer.write(render_pdf(sample_payslip_input()))\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "TZ": "Asia/Tokyo"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, check=True
+    )
+    assert done.stdout == sample_pdf
