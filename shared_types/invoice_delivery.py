@@ -77,7 +77,8 @@ class InvoiceSendResult(ApiStruct, kw_only=True):
     """`POST .../invoices/{id}/send`: the delivery, new or the one already made."""
 
     invoice_id: int
-    # False when the invoice was sent before: nothing new was written.
+    # True when something will be sent: a new delivery, or a failed one
+    # queued again. False when the invoice was sent before: nothing changed.
     created: bool
     delivery: InvoiceDelivery
 

@@ -18,11 +18,11 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.delivery.models import PENDING
+from backend.delivery.models import CANCELLED, FAILED, PENDING
 from backend.invoices.models import (
     CHANNEL_KIVRA,
     CHANNEL_PRINT,
@@ -62,6 +62,53 @@ def _row(
     return row
 
 
+def _retry(
+    session: Session, item: PlannedInvoice, failed: InvoiceDelivery, *, now: datetime
+) -> tuple[InvoiceDelivery, bool]:
+    """Queue a failed or cancelled delivery again, on the same row.
+
+    The body is built anew from the invoice; the same invoice gives the same
+    bytes, so a delivery that did arrive unseen ("uncertain") is recognised by
+    Kivra's duplicate control. A compare-and-set on the state makes one of
+    two racing retries win; the other answers the row as it is.
+    """
+    fresh = _row(item, user_id=failed.created_by_user_id, now=now)
+    won = session.execute(
+        update(InvoiceDelivery)
+        .where(
+            InvoiceDelivery.id == failed.id,
+            InvoiceDelivery.state.in_([FAILED, CANCELLED]),
+        )
+        .values(
+            state=fresh.state,
+            reason=fresh.reason,
+            attempts=0,
+            next_attempt_at=fresh.next_attempt_at,
+            lease_owner=None,
+            lease_expires_at=None,
+            body=fresh.body,
+            body_size=fresh.body_size,
+            body_sha256=fresh.body_sha256,
+            content_key=None,
+            correlation_id=None,
+            error_code=None,
+            error_sv=None,
+            error_en=None,
+            updated_at=now,
+            finished_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    session.expire(failed)
+    session.refresh(failed)
+    if won:
+        logger.info(
+            "invoice.delivery_requeued",
+            extra={"invoice_id": item.invoice_id, "delivery_id": failed.id},
+        )
+    return failed, bool(won)
+
+
 def write_invoice_deliveries(
     session: Session,
     planned: Sequence[PlannedInvoice],
@@ -69,15 +116,26 @@ def write_invoice_deliveries(
     user_id: int | None,
     now: datetime,
 ) -> list[tuple[InvoiceDelivery, bool]]:
-    """Insert a row per routed invoice; return each row and whether it is new.
+    """Write a row per routed invoice; return each row and whether it is new.
 
     An invoice sent before, or by a send racing this one, keeps its row: the
-    loser of the unique constraint reads the winner's row instead.
+    loser of the unique constraint reads the winner's row instead. A failed
+    or cancelled delivery on the same channel is queued again on its row
+    (and counts as new); on another channel (the customer joined or left
+    Kivra since) a row of that channel is added.
     """
     results: list[tuple[InvoiceDelivery, bool]] = []
     for item in planned:
         if item.existing is not None:
             results.append((item.existing, False))
+            continue
+        retry_of = item.retry_of
+        if (
+            retry_of is not None
+            and item.route is not None
+            and item.route.channel == retry_of.channel
+        ):
+            results.append(_retry(session, item, retry_of, now=now))
             continue
         row = _row(item, user_id=user_id, now=now)
         try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.delivery.models import CANCELLED, FAILED
 from backend.errors import NotFoundError, UpstreamError
 from backend.invoices.bodies import (
     COMPANY_TYPES,
@@ -38,6 +39,9 @@ from backend.kivra.errors import KivraError, KivraValidationError
 from backend.kivra.identifiers import normalise_ssn, vat_number
 
 logger = logging.getLogger(__name__)
+
+# A delivery that ended without reaching anyone: sending again retries it.
+ENDED_UNSENT = frozenset({FAILED, CANCELLED})
 
 
 class InvoiceNotSendableError(InvalidInvoiceError):
@@ -65,7 +69,10 @@ class PlannedInvoice:
     body: bytes | None
     # Why it cannot be sent: code, Swedish, English, field.
     problem: tuple[str, str, str, str] | None
+    # Sent before (and not failed): the send adds nothing.
     existing: InvoiceDelivery | None
+    # The failed or cancelled delivery this send tries again.
+    retry_of: InvoiceDelivery | None = None
 
 
 def load_invoices(
@@ -156,11 +163,11 @@ class KivraMatcher:
 def existing_deliveries(
     session: Session, invoice_ids: Sequence[int]
 ) -> dict[int, InvoiceDelivery]:
-    """The first delivery row of each invoice that has one."""
+    """The latest delivery row of each invoice that has one."""
     rows = session.scalars(
         select(InvoiceDelivery)
         .where(InvoiceDelivery.invoice_id.in_(list(invoice_ids)))
-        .order_by(InvoiceDelivery.id)
+        .order_by(InvoiceDelivery.id.desc())
     ).all()
     found: dict[int, InvoiceDelivery] = {}
     for row in rows:
@@ -177,9 +184,14 @@ async def plan_invoices(
     *,
     build_bodies: bool,
 ) -> list[PlannedInvoice]:
-    """Route each invoice and (optionally) build its Kivra body; write nothing."""
+    """Route each invoice and (optionally) build its Kivra body; write nothing.
+
+    An invoice whose latest delivery failed or was cancelled is routed again
+    (`retry_of`): sending it again is the administrator's decision to retry.
+    """
     invoices = load_invoices(session, company_id, invoice_ids)
-    existing = existing_deliveries(session, [i.id for i in invoices])
+    latest = existing_deliveries(session, [i.id for i in invoices])
+    existing = {i: row for i, row in latest.items() if row.state not in ENDED_UNSENT}
     settings = session.scalar(
         select(InvoiceSettings).where(InvoiceSettings.company_id == company_id)
     )
@@ -218,6 +230,7 @@ async def plan_invoices(
                 body=body,
                 problem=problem,
                 existing=existing.get(invoice.id),
+                retry_of=None if invoice.id in existing else latest.get(invoice.id),
             )
         )
     return planned

@@ -228,3 +228,40 @@ async def test_companymatch_finds_companies_in_kivra(emulator: EmulatorHandle) -
         )
     assert found == {"SE556840226601"}
     assert judge.judged == 2
+
+
+async def test_failed_delivery_is_sent_again_on_request(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    """A refusal fails the delivery; sending again retries it on the same row."""
+    factory = server.session_factory
+    company = invoicing_company(server)
+    person = add_customer(
+        factory, company.company_id, kind="person", personnummer=PERSON
+    )
+    invoice_id = add_invoice(factory, company.company_id, person.id)
+    emulator.operator.seed_recipient(PERSON, "active")
+    emulator.operator.inject_fault("error", "/v2/tenant/*/content", status=400)
+    _send(server, company.company_id, company.admin_email, [invoice_id])
+    await run_invoice_rounds(server.settings, factory)
+    (failed,) = deliveries_of(factory, [invoice_id])
+    assert failed.state == "failed"
+    url = f"/api/companies/{company.company_id}/invoices/{invoice_id}/send"
+    with client_for(server, company.clerk_email) as http:
+        forecast = http.get(
+            f"/api/companies/{company.company_id}/invoices/{invoice_id}/forecast"
+        ).json()
+        again = http.post(url)
+        await run_invoice_rounds(server.settings, factory)
+        third = http.post(url)
+    assert forecast["already_sent"] is False
+    assert forecast["channel"] == "kivra"
+    assert again.status_code == 202, again.text
+    assert again.json()["created"] is True
+    assert again.json()["delivery"]["id"] == failed.id
+    assert again.json()["delivery"]["state"] == "pending"
+    assert third.json()["created"] is False
+    (row,) = deliveries_of(factory, [invoice_id])
+    assert (row.id, row.state, row.attempts) == (failed.id, "delivered", 1)
+    assert row.body_sha256 == failed.body_sha256
+    assert len(emulator.operator.received(PERSON)) == 1
