@@ -14,6 +14,7 @@ import json
 import secrets
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -332,6 +333,28 @@ def test_replayed_and_repeated_webhooks_change_nothing(
     assert retried["attempts"][0]["status"] == 200
     assert invoice_state(server, sent.invoice_id) == ("paid", Decimal("1250.00"), True)
     assert events_of(server, sent.invoice_id) == [(first["event_id"], "settled")]
+    assert [kind for kind, _ in notices(server, sent.company.company_id)] == [
+        "invoice_paid"
+    ]
+
+
+def test_concurrent_deliveries_of_one_event_are_applied_once(
+    server: ApiServer, sent: SentInvoice
+) -> None:
+    """Kivra may retry while the first attempt is still being answered."""
+    body = payment_body(sent.content_key, "c0ffee00-1111-4222-8333-944445555666")
+    headers = webhook_headers([current_secret(server)], "m9", int(time.time()), body)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(
+            pool.map(lambda _: post_webhook(server, headers, body), range(6))
+        )
+
+    assert [a.status_code for a in answers] == [200] * 6
+    assert sorted(a.json()["status"] for a in answers) == ["duplicate"] * 5 + [
+        "recorded"
+    ]
+    assert invoice_state(server, sent.invoice_id) == ("paid", Decimal("1250.00"), True)
+    assert len(events_of(server, sent.invoice_id)) == 1
     assert [kind for kind, _ in notices(server, sent.company.company_id)] == [
         "invoice_paid"
     ]
