@@ -11,21 +11,32 @@ from __future__ import annotations
 import calendar
 import hashlib
 import logging
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from backend.db.base import utcnow
 from backend.errors import ConflictError
 from backend.payroll import documents, repository
-from backend.payroll.models import Company, PayrollRun, Payslip, PayslipDocument
+from backend.payroll.models import (
+    Company,
+    Employee,
+    PayrollRun,
+    Payslip,
+    PayslipDocument,
+)
+from backend.payroll.rendering import Rendered, render_many, render_one
 
 logger = logging.getLogger(__name__)
 
 _LINE_FIELDS = frozenset(documents.PayslipLine.__struct_fields__)
+# Rendered documents stored per flush, and ids per IN (...) list.
+STORE_BATCH = 200
+IN_BATCH = 5000
 
 
 def _lines(raw: list[dict[str, Any]]) -> tuple[documents.PayslipLine, ...]:
@@ -88,20 +99,56 @@ def render_documents(session: Session, payslip: Payslip) -> PayslipDocument:
     existing = repository.get_document(session, payslip.id)
     if existing is not None:
         return existing
-    inp = document_input_for(session, payslip)
-    pdf = documents.render_pdf(inp)
-    issued_at = inp.issued_at or utcnow()
-    salary_slip = documents.build_salary_slip(inp, issued_at)
-    document = PayslipDocument(
-        payslip_id=payslip.id,
-        pdf=pdf,
-        salary_slip=msgspec.json.encode(salary_slip).decode("utf-8"),
-        html=documents.render_html(inp),
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        rendered_at=issued_at,
-    )
+    document = _document(payslip.id, render_one(document_input_for(session, payslip)))
     session.add(document)
     return document
+
+
+def _document(payslip_id: int, rendered: Rendered) -> PayslipDocument:
+    return PayslipDocument(
+        payslip_id=payslip_id,
+        pdf=rendered.pdf,
+        salary_slip=rendered.salary_slip,
+        html=rendered.html,
+        sha256=hashlib.sha256(rendered.pdf).hexdigest(),
+        rendered_at=rendered.rendered_at,
+    )
+
+
+def render_run_documents(session: Session, payslips: Sequence[Payslip]) -> int:
+    """Render and store the documents of every payslip that has none yet.
+
+    The employees are read in one query rather than one per payslip; a large
+    run renders on every core (`backend.payroll.rendering`) while this
+    process stores what is done, in batches whose documents then leave the
+    session, so a run's PDFs are never all in memory. Returns how many were
+    rendered.
+    """
+    have = repository.document_ids(session, [p.id for p in payslips])
+    todo = [p for p in payslips if p.id not in have]
+    employee_ids = sorted({p.employee_id for p in todo})
+    for start in range(0, len(employee_ids), IN_BATCH):
+        session.scalars(
+            select(Employee).where(
+                Employee.id.in_(employee_ids[start : start + IN_BATCH])
+            )
+        ).all()
+    inputs = [document_input_for(session, payslip) for payslip in todo]
+    batch: list[PayslipDocument] = []
+    for payslip, rendered in zip(todo, render_many(inputs), strict=True):
+        batch.append(_document(payslip.id, rendered))
+        if len(batch) >= STORE_BATCH:
+            _store(session, batch)
+    _store(session, batch)
+    return len(todo)
+
+
+def _store(session: Session, batch: list[PayslipDocument]) -> None:
+    session.add_all(batch)
+    session.flush()
+    for document in batch:
+        session.expunge(document)
+    batch.clear()
 
 
 def _already_final(run: PayrollRun) -> ConflictError:
@@ -153,9 +200,7 @@ def finalise(session: Session, run: PayrollRun) -> PayrollRun:
     if cast("CursorResult[Any]", claimed).rowcount != 1:
         raise _already_final(run)
     session.refresh(run)
-    for payslip in payslips:
-        render_documents(session, payslip)
-    session.flush()
+    render_run_documents(session, payslips)
     logger.info(
         "payroll_run_finalised",
         extra={"run_id": run.id, "period": run.period, "payslips": len(payslips)},
