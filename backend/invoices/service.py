@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.errors import ConflictError, NotFoundError
@@ -285,7 +286,17 @@ def store_invoice(
         ],
     )
     session.add(invoice)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # Another request took the same number between the check and now.
+        raise ConflictError(
+            f"Fakturanummer {new.number} togs just av en annan faktura. "
+            "Inget sparades; försök igen.",
+            f"The invoice number {new.number} was just taken by another invoice. "
+            "Nothing was saved; try again.",
+            extra={"reason": "number_taken", "field": "number"},
+        ) from exc
     original_number = new.original.number if new.original else None
     render_documents(
         session,
