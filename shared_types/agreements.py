@@ -7,7 +7,7 @@ from typing import Literal
 
 import msgspec
 
-from shared_types.base import ApiStruct
+from shared_types.base import ApiStruct, Page
 from shared_types.delivery import SendJob
 
 Scope = Literal["payslips", "invoices"]
@@ -173,6 +173,9 @@ class StatusPage(ApiStruct):
     pending: list[StatusFailure]
     notice_sv: str | None = None
     notice_en: str | None = None
+    # Set when the rows were asked for a page at a time (`limit`): how many
+    # rows the month has in all (with the outcome filter) and which these are.
+    page: Page | None = None
 
 
 class VlaImportResult(ApiStruct):

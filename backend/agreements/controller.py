@@ -210,15 +210,32 @@ class AgreementController(Controller):
     @get("/status")
     async def get_status(
         self,
+        *,
         company_id: FromPath[int],
         db_session: DbSession,
         settings: AppSettings,
         current_user: CurrentUserDep,
         month: Annotated[str | None, QueryParameter()] = None,
+        limit: Annotated[int | None, QueryParameter()] = None,
+        offset: Annotated[int, QueryParameter()] = 0,
+        outcome: Annotated[str | None, QueryParameter()] = None,
     ) -> StatusPage:
-        """The status page for a month (last month in Stockholm by default)."""
+        """The status page for a month (last month in Stockholm by default).
+
+        Every row of the month unless `limit` asks for a page of rows from
+        `offset`; `outcome` keeps the rows with that outcome on either
+        channel. Totals, failures and pending deliveries cover the month.
+        """
         require_staff(current_user, company_id)
         if month:
             parse_period(month)
         await _poll_pending(db_session, settings, company_id)
-        return status_page(db_session, company_id, month, now=utcnow())
+        return status_page(
+            db_session,
+            company_id,
+            month,
+            now=utcnow(),
+            limit=limit,
+            offset=offset,
+            outcome=outcome,
+        )

@@ -8,13 +8,15 @@ Personnummer are always masked.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Row, Select, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.agreements.gate import gate_for
@@ -23,6 +25,7 @@ from backend.agreements.service import card_state
 from backend.delivery.models import (
     CHANNEL_KIVRA,
     CHANNEL_MIN_LON,
+    DELIVERY_STATES,
     EXPIRED,
     FAILED,
     JOB_DONE,
@@ -36,15 +39,15 @@ from backend.delivery.reach import (
     UNREACHABLE,
     UNREACHABLE_EN,
     UNREACHABLE_SV,
-    not_in_min_lon_delivery_ids,
-    unreachable_delivery_ids,
+    shown_outcome,
 )
-from backend.delivery.routing import REASON_TEXTS, Reason
+from backend.delivery.routing import REASON_TEXTS
 from backend.errors import InvalidInputError
 from backend.legacy.models import VlaDelivery, VlaImport
 from backend.logging import mask_personnummer
 from backend.payroll.models import Employee, PayrollRun, Payslip
 from shared_types.agreements import StatusFailure, StatusPage, StatusRow, StatusTotal
+from shared_types.base import Page
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -53,6 +56,11 @@ FAILED_STATES = frozenset({FAILED, EXPIRED})
 # employee still sees in Min lön, which lists every released payslip. Not a
 # delivery: the totals count delivery rows only.
 SHOWN_IN_MIN_LON = "shown_in_min_lon"
+# What the rows can be filtered on: an outcome on either channel.
+ROW_OUTCOMES = frozenset(
+    {*DELIVERY_STATES, UNREACHABLE, NOT_IN_MIN_LON, SHOWN_IN_MIN_LON}
+)
+MAX_ROWS_PER_PAGE = 500
 
 
 def previous_month(now: datetime) -> str:
@@ -74,23 +82,21 @@ def _check_month(month: str) -> str:
     return month
 
 
+_ROUTE_TEXTS = {reason.value: sv for reason, (sv, _en) in REASON_TEXTS.items()}
+
+
 def _route_text(code: str) -> str:
     """The Swedish text of a routing reason code (the code if unknown)."""
-    try:
-        return REASON_TEXTS[Reason(code)][0]
-    except (ValueError, KeyError):
-        return code
+    return _ROUTE_TEXTS.get(code, code)
 
 
-def _reason(delivery: Delivery) -> str:
+def _reason(delivery: Row[Any]) -> str:
     return delivery.error_sv or delivery.error_code or _route_text(delivery.reason)
 
 
-def _mark_shown_in_min_lon(
-    session: Session, company_id: int, month: str, rows: Iterable[StatusRow]
-) -> None:
-    """Min lön lists every released payslip (`backend.delivery.views`), also
-    one that went only to Kivra: its row says so, though no delivery counts."""
+def _released(session: Session, company_id: int, month: str) -> bool:
+    """Whether the month's run was released: Min lön then lists every payslip
+    (`backend.delivery.views`), also one that went only to Kivra."""
     released = session.scalar(
         select(SendJob.id)
         .join(PayrollRun, PayrollRun.id == SendJob.payroll_run_id)
@@ -101,97 +107,249 @@ def _mark_shown_in_min_lon(
         )
         .limit(1)
     )
-    if released is None:
-        return
-    for row in rows:
-        if row.min_lon is None:
-            row.min_lon = SHOWN_IN_MIN_LON
+    return released is not None
 
 
-def status_page(
-    session: Session, company_id: int, month: str | None, *, now: datetime
-) -> StatusPage:
-    """Build the status page of `company_id` for `month` (last month if None)."""
-    month = _check_month(month) if month else previous_month(now)
-    activation = session.scalar(
-        select(KivraActivation).where(KivraActivation.company_id == company_id)
-    )
-    kivra_enabled = activation is not None and gate_for(activation).kivra_enabled
-    rows_by_employee: dict[int, StatusRow] = {}
-    totals: Counter[tuple[str, str]] = Counter()
-    failures: list[StatusFailure] = []
-    pending: list[StatusFailure] = []
-    failed_rows: set[int] = set()
-    result = session.execute(
-        select(Delivery, Employee)
+def _month_deliveries(company_id: int, month: str, *columns: Any) -> Select[Any]:
+    """`columns` of the company's deliveries in the month, with their employee.
+
+    The run is found through its unique (company, period) index, and its
+    deliveries through the payslips of that run, so the cost follows the
+    month's rows, not the company's whole history.
+    """
+    return (
+        select(*columns)
+        .select_from(Delivery)
         .join(Payslip, Payslip.id == Delivery.payslip_id)
         .join(PayrollRun, PayrollRun.id == Payslip.payroll_run_id)
         .join(Employee, Employee.id == Delivery.employee_id)
-        .where(Delivery.company_id == company_id, PayrollRun.period == month)
-        .order_by(Employee.last_name, Employee.first_name, Delivery.id)
+        .where(PayrollRun.company_id == company_id, PayrollRun.period == month)
     )
-    unreachable = unreachable_delivery_ids(
-        session, Delivery.company_id == company_id, PayrollRun.period == month
+
+
+# What a row, a failure and a pending entry need of a delivery, as one tuple.
+_FIELDS = (
+    Delivery.id,
+    Delivery.channel,
+    Delivery.state,
+    Delivery.reason,
+    Delivery.error_code,
+    Delivery.error_sv,
+    Delivery.error_en,
+    Delivery.employee_id,
+    Employee.first_name,
+    Employee.last_name,
+    Employee.personnummer,
+)
+_ORDER = (Employee.last_name, Employee.first_name, Delivery.id)
+
+
+@functools.cache
+def _shown() -> ColumnElement[str]:
+    """The outcome each delivery shows; built once, it is the same for every page."""
+    return shown_outcome()
+
+
+def _entry(row: Row[Any], outcome: str) -> StatusFailure:
+    name = f"{row.first_name} {row.last_name}"
+    unreachable = outcome == UNREACHABLE
+    return StatusFailure(
+        employee_name=name,
+        personnummer=mask_personnummer(row.personnummer),
+        channel=row.channel,
+        outcome=outcome,
+        reason=UNREACHABLE_SV if unreachable else _reason(row),
+        reason_en=UNREACHABLE_EN if unreachable else (row.error_en or ""),
+        error_code=None if unreachable else row.error_code,
     )
-    unread = not_in_min_lon_delivery_ids(
-        session, Delivery.company_id == company_id, PayrollRun.period == month
-    )
-    for delivery, employee in result:
-        name = f"{employee.first_name} {employee.last_name}"
-        masked = mask_personnummer(employee.personnummer)
-        state = UNREACHABLE if delivery.id in unreachable else delivery.state
-        if delivery.id in unread:
-            state = NOT_IN_MIN_LON
-        totals[(delivery.channel, state)] += 1
-        row = rows_by_employee.setdefault(
-            employee.id,
-            StatusRow(
-                employee_id=employee.id,
-                employee_name=name,
-                personnummer=masked,
+
+
+def _rows(
+    deliveries: Iterable[Row[Any]], month: str, *, released: bool
+) -> list[StatusRow]:
+    """One row per employee from their deliveries, in the deliveries' order."""
+    rows: dict[int, StatusRow] = {}
+    failed_rows: set[int] = set()
+    for d in deliveries:
+        employee_id = d.employee_id
+        row = rows.get(employee_id)
+        if row is None:
+            row = rows[employee_id] = StatusRow(
+                employee_id=employee_id,
+                employee_name=f"{d.first_name} {d.last_name}",
+                personnummer=mask_personnummer(d.personnummer),
                 period=month,
                 kivra=None,
                 min_lon=None,
                 reason=None,
                 source="product",
-            ),
-        )
-        if delivery.channel == CHANNEL_KIVRA:
-            row.kivra = state
-        elif delivery.channel == CHANNEL_MIN_LON:
-            row.min_lon = state
-        if delivery.channel == CHANNEL_KIVRA and employee.id not in failed_rows:
+            )
+        outcome = d.outcome
+        if d.channel == CHANNEL_KIVRA:
+            row.kivra = outcome
+        elif d.channel == CHANNEL_MIN_LON:
+            row.min_lon = outcome
+        if d.channel == CHANNEL_KIVRA and employee_id not in failed_rows:
             # A Kivra row's reason is the newer one: the Min lön copy of a
             # send re-routed once Kivra access was granted still carries
             # "Kivra is not active", which no longer explains the outcome.
-            row.reason = _route_text(delivery.reason)
+            row.reason = _route_text(d.reason)
         else:
-            row.reason = row.reason or _route_text(delivery.reason)
-        entry = StatusFailure(
-            employee_name=name,
-            personnummer=masked,
-            channel=delivery.channel,
-            outcome=state,
-            reason=UNREACHABLE_SV if state == UNREACHABLE else _reason(delivery),
-            reason_en=UNREACHABLE_EN
-            if state == UNREACHABLE
-            else (delivery.error_en or ""),
-            error_code=None if state == UNREACHABLE else delivery.error_code,
-        )
-        if state == UNREACHABLE:
-            # Nobody can read it: listed with the failures, with what to do.
-            failures.append(entry)
+            row.reason = row.reason or _route_text(d.reason)
+        if outcome == UNREACHABLE:
             row.reason = UNREACHABLE_SV
-            failed_rows.add(employee.id)
-        elif delivery.state in FAILED_STATES:
-            failures.append(entry)
-            row.reason = _reason(delivery)
-            failed_rows.add(employee.id)
-        elif delivery.state in OPEN_STATES:
-            pending.append(entry)
-    _mark_shown_in_min_lon(session, company_id, month, rows_by_employee.values())
-    rows = list(rows_by_employee.values())
+            failed_rows.add(employee_id)
+        elif d.state in FAILED_STATES:
+            row.reason = _reason(d)
+            failed_rows.add(employee_id)
+    if released:
+        # Min lön lists every released payslip, also one that went only to
+        # Kivra: its row says so, though no delivery counts.
+        for row in rows.values():
+            if row.min_lon is None:
+                row.min_lon = SHOWN_IN_MIN_LON
+    return list(rows.values())
+
+
+def _check_paging(limit: int | None, offset: int, outcome: str | None) -> None:
+    if limit is not None and not 1 <= limit <= MAX_ROWS_PER_PAGE:
+        raise InvalidInputError(
+            f"Antalet rader per sida ska vara 1-{MAX_ROWS_PER_PAGE}.",
+            f"The rows per page must be 1-{MAX_ROWS_PER_PAGE}.",
+            details=[{"field": "limit"}],
+        )
+    if offset < 0:
+        raise InvalidInputError(
+            "Förskjutningen kan inte vara negativ.",
+            "The offset cannot be negative.",
+            details=[{"field": "offset"}],
+        )
+    if outcome is not None and outcome not in ROW_OUTCOMES:
+        raise InvalidInputError(
+            "Okänt utfall att filtrera på.",
+            "Unknown outcome to filter on.",
+            details=[{"field": "outcome"}],
+        )
+
+
+def _product_rows(
+    session: Session,
+    company_id: int,
+    month: str,
+    *,
+    released: bool,
+    limit: int | None,
+    offset: int,
+    outcome: str | None,
+) -> tuple[list[StatusRow], int]:
+    """The month's rows of this product, a page of them when `limit` is set,
+    and how many rows there are in all (with the outcome filter)."""
+    shown = _shown().label("outcome")
+    everything = _month_deliveries(company_id, month, *_FIELDS, shown)
+    if limit is None and outcome is None:
+        rows = _rows(
+            session.execute(everything.order_by(*_ORDER)), month, released=released
+        )
+        return rows, len(rows)
+    # One line per employee, with how many there are in all (a window over
+    # the grouped lines, so the page and its total take one query).
+    employees = _month_deliveries(
+        company_id, month, Delivery.employee_id, func.count().over().label("total")
+    ).group_by(Delivery.employee_id, Employee.last_name, Employee.first_name)
+    if outcome == SHOWN_IN_MIN_LON:
+        # Shown in Min lön: released, and no Min lön delivery of its own.
+        has_min_lon = case((Delivery.channel == CHANNEL_MIN_LON, 1), else_=0)
+        employees = employees.having(
+            func.max(has_min_lon) == 0 if released else false()
+        )
+    elif outcome is not None:
+        with_outcome = case((_shown() == outcome, 1), else_=0)
+        employees = employees.having(func.max(with_outcome) == 1)
+    page = employees.order_by(
+        Employee.last_name, Employee.first_name, func.min(Delivery.id)
+    ).offset(offset)
+    if limit is not None:
+        page = page.limit(limit)
+    lines = session.execute(page).all()
+    if not lines:
+        total = 0
+        if offset:
+            # Past the last page: the window had no line to say the total.
+            total = (
+                session.scalar(select(func.count()).select_from(employees.subquery()))
+                or 0
+            )
+        return [], total
+    total = lines[0].total
+    ids = [line.employee_id for line in lines]
+    deliveries = session.execute(
+        everything.where(Delivery.employee_id.in_(ids)).order_by(*_ORDER)
+    )
+    return _rows(deliveries, month, released=released), total
+
+
+def status_page(
+    session: Session,
+    company_id: int,
+    month: str | None,
+    *,
+    now: datetime,
+    limit: int | None = None,
+    offset: int = 0,
+    outcome: str | None = None,
+) -> StatusPage:
+    """Build the status page of `company_id` for `month` (last month if None).
+
+    The totals, failures and pending deliveries always cover the whole
+    month. The rows (one per employee) are all of the month's, or, with
+    `outcome`, those with that outcome on either channel; with `limit`, only
+    `limit` of them from `offset`, and `page` says how many there are.
+    """
+    month = _check_month(month) if month else previous_month(now)
+    _check_paging(limit, offset, outcome)
+    activation = session.scalar(
+        select(KivraActivation).where(KivraActivation.company_id == company_id)
+    )
+    kivra_enabled = activation is not None and gate_for(activation).kivra_enabled
+    shown = _shown()
+    counts = _month_deliveries(
+        company_id, month, Delivery.channel.label("channel"), shown.label("outcome")
+    ).subquery()
+    totals: Counter[tuple[str, str]] = Counter()
+    for total in session.execute(
+        select(counts.c.channel, counts.c.outcome, func.count().label("n")).group_by(
+            counts.c.channel, counts.c.outcome
+        )
+    ):
+        totals[(total.channel, total.outcome)] += total.n
+    failures: list[StatusFailure] = []
+    pending: list[StatusFailure] = []
+    for d in session.execute(
+        _month_deliveries(company_id, month, *_FIELDS, shown.label("outcome"))
+        .where(
+            or_(
+                Delivery.state.in_(sorted(FAILED_STATES | OPEN_STATES)),
+                shown == UNREACHABLE,
+            )
+        )
+        .order_by(*_ORDER)
+    ):
+        if d.outcome == UNREACHABLE or d.state in FAILED_STATES:
+            failures.append(_entry(d, d.outcome))
+        elif d.state in OPEN_STATES:
+            pending.append(_entry(d, d.outcome))
+    released = _released(session, company_id, month)
+    rows, product_total = _product_rows(
+        session,
+        company_id,
+        month,
+        released=released,
+        limit=limit,
+        offset=offset,
+        outcome=outcome,
+    )
     moved = session.scalar(select(VlaImport).where(VlaImport.company_id == company_id))
+    old_rows: list[StatusRow] = []
     if moved is not None:
         for old in session.scalars(
             select(VlaDelivery)
@@ -199,18 +357,19 @@ def status_page(
             .order_by(VlaDelivery.id)
         ):
             totals[(old.channel, old.outcome)] += 1
-            rows.append(
-                StatusRow(
-                    employee_id=None,
-                    employee_name=old.employee_name,
-                    personnummer=old.personnummer_masked,
-                    period=old.period,
-                    kivra=old.outcome if old.channel == CHANNEL_KIVRA else None,
-                    min_lon=old.outcome if old.channel == CHANNEL_MIN_LON else None,
-                    reason=old.reason or None,
-                    source="vla",
+            if outcome is None or old.outcome == outcome:
+                old_rows.append(
+                    StatusRow(
+                        employee_id=None,
+                        employee_name=old.employee_name,
+                        personnummer=old.personnummer_masked,
+                        period=old.period,
+                        kivra=old.outcome if old.channel == CHANNEL_KIVRA else None,
+                        min_lon=old.outcome if old.channel == CHANNEL_MIN_LON else None,
+                        reason=old.reason or None,
+                        source="vla",
+                    )
                 )
-            )
             if old.outcome == FAILED:
                 failures.append(
                     StatusFailure(
@@ -221,14 +380,22 @@ def status_page(
                         reason=old.reason,
                     )
                 )
+    page = None
+    if limit is None:
+        rows += old_rows
+    else:
+        # The old product's rows follow this product's on the last pages.
+        start = max(offset - product_total, 0)
+        rows += old_rows[start : max(offset + limit - product_total, 0)]
+        page = Page(total=product_total + len(old_rows), limit=limit, offset=offset)
     return StatusPage(
         company_id=company_id,
         month=month,
         card_state=card_state(activation),
         kivra_enabled=kivra_enabled,
         totals=[
-            StatusTotal(channel=channel, outcome=outcome, count=count)
-            for (channel, outcome), count in sorted(totals.items())
+            StatusTotal(channel=channel, outcome=outcome_, count=count)
+            for (channel, outcome_), count in sorted(totals.items())
         ],
         rows=rows,
         failures=failures,
@@ -239,4 +406,5 @@ def status_page(
         notice_en="The history from the old web service is shown here."
         if moved
         else None,
+        page=page,
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.delivery.models import (
@@ -103,3 +103,39 @@ def _outside_min_lon_ids(
         )
     )
     return set(session.scalars(query))
+
+
+def shown_outcome() -> ColumnElement[str]:
+    """The outcome a delivery shows, as a SQL expression: its state, or
+    `unreachable` / `not_in_min_lon` for a published Min lön copy nobody reads.
+
+    The same rule as `unreachable_delivery_ids` and
+    `not_in_min_lon_delivery_ids`, for a query that selects `Delivery` joined
+    with its `Employee` and `PayrollRun`, so a page can count and filter
+    outcomes in the database.
+    """
+    kivra = aliased(Delivery)
+
+    def kivra_copy_in(states: tuple[str, ...]) -> ColumnElement[bool]:
+        return exists().where(
+            kivra.payslip_id == Delivery.payslip_id,
+            kivra.channel == CHANNEL_KIVRA,
+            kivra.state.in_(states),
+        )
+
+    outside_min_lon = and_(
+        Delivery.channel == CHANNEL_MIN_LON,
+        Delivery.state == PUBLISHED,
+        or_(
+            Employee.min_lon_enrolled.is_(False),
+            and_(
+                Employee.employment_end.is_not(None),
+                Employee.employment_end < PayrollRun.pay_date,
+            ),
+        ),
+    )
+    return case(
+        (and_(outside_min_lon, kivra_copy_in(_KIVRA_REACHED)), NOT_IN_MIN_LON),
+        (and_(outside_min_lon, not_(kivra_copy_in(_KIVRA_REACHING))), UNREACHABLE),
+        else_=Delivery.state,
+    )

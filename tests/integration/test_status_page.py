@@ -80,3 +80,75 @@ def test_status_page_refuses_a_malformed_month(
         default = clerk.get(f"/api/companies/{company.company_id}/status")
     assert response.status_code == 422
     assert re.fullmatch(r"\d{4}-\d{2}", default.json()["month"])
+
+
+def test_status_page_pages_and_filters_rows_keeping_the_month_totals(
+    activation_world: ActivationWorld,
+) -> None:
+    """`limit`/`offset` page the rows and `outcome` filters them; the totals,
+    failures and pending deliveries still cover the whole month."""
+    company = build_company(activation_world.api.session_factory, employees=5)
+    cid = company.company_id
+    with activation_world.api.session_factory.begin() as session:
+        run = session.get(PayrollRun, company.run_id)
+        assert run is not None
+        run.pay_date = date(2099, 1, 25)
+    with client_for(activation_world.api, company.admin_email) as admin:
+        approved = admin.post(
+            f"/api/companies/{cid}/agreement/approve",
+            json={
+                "terms_version": CURRENT.version,
+                "scopes": ["payslips"],
+                "entry_point": "fler_losningar",
+                "resume_send": {"period": PERIOD, "mode": "pay_date"},
+            },
+        )
+        assert approved.status_code == 200, approved.text
+        with activation_world.api.session_factory.begin() as session:
+            delivery = session.query(Delivery).filter_by(company_id=cid).first()
+            assert delivery is not None
+            delivery.state = FAILED
+            delivery.error_sv = "Kivra avvisade försändelsen."
+            failed_id = delivery.employee_id
+        url = f"/api/companies/{cid}/status"
+        whole = admin.get(url, params={"month": PERIOD}).json()
+        pages = [
+            admin.get(url, params={"month": PERIOD, "limit": 2, "offset": offset})
+            for offset in (0, 2, 4, 6)
+        ]
+        failed = admin.get(url, params={"month": PERIOD, "outcome": "failed"}).json()
+        held = admin.get(
+            url, params={"month": PERIOD, "outcome": "held", "limit": 3}
+        ).json()
+        refused = {
+            name: admin.get(url, params={"month": PERIOD, **query})
+            for name, query in {
+                "limit": {"limit": 0},
+                "limit_too_large": {"limit": 501},
+                "offset": {"limit": 2, "offset": -1},
+                "outcome": {"outcome": "lost"},
+            }.items()
+        }
+
+    assert whole["page"] is None
+    assert len(whole["rows"]) == 5
+    answers = [page.json() for page in pages]
+    assert all(page.status_code == 200 for page in pages)
+    assert [len(a["rows"]) for a in answers] == [2, 2, 1, 0]
+    assert [row for a in answers for row in a["rows"]] == whole["rows"]
+    assert [a["page"] for a in answers] == [
+        {"total": 5, "limit": 2, "offset": offset} for offset in (0, 2, 4, 6)
+    ]
+    for answer in [*answers, failed, held]:
+        assert answer["totals"] == whole["totals"]
+        assert answer["failures"] == whole["failures"]
+        assert answer["pending"] == whole["pending"]
+    assert [row["employee_id"] for row in failed["rows"]] == [failed_id]
+    assert failed["page"] is None
+    assert held["page"] == {"total": 4, "limit": 3, "offset": 0}
+    assert [row["employee_id"] for row in held["rows"]] == [
+        row["employee_id"] for row in whole["rows"] if row["employee_id"] != failed_id
+    ][:3]
+    for name, answer in refused.items():
+        assert answer.status_code == 422, name
+        assert answer.json()["errors"][0]["field"] == name.split("_")[0]
