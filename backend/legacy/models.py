@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db.base import Base, UtcDateTime, utcnow
@@ -42,10 +42,14 @@ class VlaDelivery(Base):
     """One delivery the old product made, kept for the history."""
 
     __tablename__ = "vla_deliveries"
+    # The status page reads one company's month.
+    __table_args__ = (
+        Index("ix_vla_deliveries_company_id_period", "company_id", "period"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(
-        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+        ForeignKey("companies.id", ondelete="CASCADE")
     )
     period: Mapped[str] = mapped_column(String(7))
     # Masked as 19121212-****; the old product's history needs no more.
