@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from backend.auth.guards import CurrentUserDep, require_admin, require_staff
 from backend.deps import DbSession
-from backend.invoices import customers, service
+from backend.invoices import customers, follow_ups, service
 from backend.invoices.models import Invoice
 from backend.invoices.views import (
     customer_view,
@@ -204,7 +204,7 @@ class InvoiceController(Controller):
     ) -> api.Invoice:
         """Create a reminder of an unpaid invoice, with a new due date and a fee."""
         require_staff(current_user, company_id)
-        reminder = service.create_reminder(
+        reminder = follow_ups.create_reminder(
             db_session,
             company_id,
             invoice_id,
@@ -229,7 +229,7 @@ class InvoiceController(Controller):
     ) -> api.Invoice:
         """Credit an invoice in whole or by the lines given."""
         require_staff(current_user, company_id)
-        credit_note = service.create_credit_note(
+        credit_note = follow_ups.create_credit_note(
             db_session,
             company_id,
             invoice_id,

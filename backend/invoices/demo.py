@@ -17,7 +17,7 @@ from pathlib import Path
 import msgspec
 from sqlalchemy.orm import Session
 
-from backend.invoices import customers, repository, service
+from backend.invoices import customers, follow_ups, repository, service
 from shared_types import invoices as api
 
 
@@ -92,7 +92,7 @@ def seed_invoices(session: Session, company_id: int, path: Path, today: date) ->
         ):
             continue
         issued = today - timedelta(days=reminder.issued_days_ago)
-        service.create_reminder(
+        follow_ups.create_reminder(
             session,
             company_id,
             invoice.id,

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from backend.invoices.amounts import VatGroup, vat_groups
 from backend.invoices.models import Customer, Invoice
-from backend.invoices.validation import VatGroup, vat_groups, vat_number_of
+from backend.invoices.validation import vat_number_of
 from backend.payroll.models import Company
 
 SOURCE_SYSTEM = "Kivra i Lön"

@@ -20,17 +20,13 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from backend.invoices import repository, service
+from backend.invoices.amounts import check_payable, totals
 from backend.invoices.customers import find_existing, get_settings, validate_customer
 from backend.invoices.imports_csv import parse_csv_invoices
 from backend.invoices.imports_json import parse_json_invoices
 from backend.invoices.imports_records import InvoiceRecord
 from backend.invoices.models import INVOICE, Customer, Invoice
-from backend.invoices.validation import (
-    InvalidInvoiceError,
-    check_number,
-    check_payable,
-    totals,
-)
+from backend.invoices.validation import InvalidInvoiceError, check_number
 from backend.invoices.views import invoice_warnings
 from backend.payroll.imports import ImportFile
 from backend.payroll.imports_records import (

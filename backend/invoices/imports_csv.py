@@ -27,16 +27,16 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
-from backend.invoices.imports_records import InvoiceRecord
-from backend.invoices.service import MAX_DESCRIPTION_LENGTH
-from backend.invoices.validation import (
-    InvalidInvoiceError,
+from backend.invoices.amounts import (
     LineAmounts,
     line_amounts,
     parse_amount,
     parse_quantity,
     parse_vat_rate,
 )
+from backend.invoices.imports_records import InvoiceRecord
+from backend.invoices.service import MAX_DESCRIPTION_LENGTH
+from backend.invoices.validation import InvalidInvoiceError
 from backend.payroll.imports_records import FILE_REF, ImportIssue, RecordRef
 from backend.payroll.imports_values import FieldProblem, decode_text, parse_date
 from shared_types import invoices as api

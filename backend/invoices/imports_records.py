@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from backend.invoices.validation import LineAmounts
+from backend.invoices.amounts import LineAmounts
 from backend.payroll.imports_records import RecordRef
 from shared_types import invoices as api
 

@@ -1,12 +1,10 @@
-"""Rules of invoices: creating invoices, reminders and credit notes, and reading them.
+"""Rules of invoices: creating them and reading them.
 
-Every amount is checked and every total computed here before anything is
-stored; the documents are rendered in the same transaction, so an invoice
-exists with its PDF or not at all. A reminder (betalningspåminnelse) and a
-credit note (kreditfaktura) are invoices of their own with their own number
-that point at the original: the reminder repeats the amount due with a
-VAT-free reminder fee and a new due date, the credit note carries negative
-amounts and is not payable. Customers and settings live in
+Every amount is checked and every total computed before anything is stored;
+the documents are rendered in the same transaction, so an invoice exists
+with its PDF or not at all. `store_invoice` is the one way an invoice,
+reminder or credit note is written; reminders and credit notes are made in
+`backend.invoices.follow_ups`, customers and settings in
 `backend.invoices.customers`. The sending side reads invoices through
 `get_invoice` and `get_document`.
 """
@@ -24,6 +22,15 @@ from sqlalchemy.orm import Session
 
 from backend.errors import ConflictError, NotFoundError
 from backend.invoices import repository
+from backend.invoices.amounts import (
+    LineAmounts,
+    check_payable,
+    line_amounts,
+    parse_amount,
+    parse_quantity,
+    parse_vat_rate,
+    totals,
+)
 from backend.invoices.bankdays import is_bank_day
 from backend.invoices.customers import get_settings
 from backend.invoices.documents import render_documents
@@ -32,8 +39,6 @@ from backend.invoices.models import (
     CREDIT_NOTE,
     INVOICE,
     NOT_PAYABLE,
-    PAID,
-    REMINDER,
     SE_OCR,
     TENANT_REF,
     UNPAID,
@@ -45,18 +50,11 @@ from backend.invoices.models import (
 from backend.invoices.validation import (
     MAX_REFERENCE_LENGTH,
     InvalidInvoiceError,
-    LineAmounts,
     check_free_reference,
     check_number,
     check_ocr,
-    check_payable,
     check_swish,
-    line_amounts,
     make_ocr,
-    parse_amount,
-    parse_quantity,
-    parse_vat_rate,
-    totals,
 )
 from backend.payroll.models import Company
 from backend.payroll.service import parse_period
@@ -170,7 +168,7 @@ def next_number(session: Session, company_id: int) -> str:
     return str(max(numeric, default=FIRST_NUMBER - 1) + 1)
 
 
-def _number(session: Session, company_id: int, value: str | None) -> str:
+def number_for(session: Session, company_id: int, value: str | None) -> str:
     if value is None:
         return next_number(session, company_id)
     number = check_number(value)
@@ -307,7 +305,7 @@ def store_invoice(
     return invoice
 
 
-def _company(session: Session, company_id: int) -> Company:
+def company_of(session: Session, company_id: int) -> Company:
     company = session.get(Company, company_id)
     if company is None:
         raise NotFoundError("Företaget finns inte.", "The company does not exist.")
@@ -337,7 +335,7 @@ def create_invoice(
         InvalidInvoiceError: a field breaks a rule; the error names it.
         InvoiceSettingsMissingError: the company has no giro account yet.
     """
-    company = _company(session, company_id)
+    company = company_of(session, company_id)
     get_settings(session, company_id)
     customer = repository.get_customer(session, company_id, data.customer_id)
     if customer is None:
@@ -350,7 +348,7 @@ def create_invoice(
     issue_date = data.issue_date or today
     due_date = check_due_date(issue_date, data.due_date)
     lines = parse_lines(data.lines)
-    number = _number(session, company_id, data.number)
+    number = number_for(session, company_id, data.number)
     reference_kind, reference = reference_of(
         number, data.reference_kind, data.reference
     )
@@ -364,135 +362,5 @@ def create_invoice(
         reference_kind=reference_kind,
         reference=reference,
         swish_alias=swish_of(session, company_id, data.swish_alias),
-    )
-    return store_invoice(session, company, new, user_id=user_id)
-
-
-def _original(
-    session: Session, company_id: int, invoice_id: int, what_sv: str, what_en: str
-) -> Invoice:
-    original = get_invoice(session, company_id, invoice_id)
-    if original.kind != INVOICE:
-        raise ConflictError(
-            f"En {what_sv} kan bara avse en faktura, inte en påminnelse eller kreditfaktura.",
-            f"A {what_en} can only refer to an invoice, not a reminder or credit note.",
-            extra={"reason": "not_an_invoice"},
-        )
-    return original
-
-
-def _copied_lines(original: Invoice, sign: int = 1) -> list[LineAmounts]:
-    return [
-        line_amounts(
-            line.description, line.quantity * sign, line.unit_price, line.vat_rate
-        )
-        for line in original.lines
-    ]
-
-
-def create_reminder(
-    session: Session,
-    company_id: int,
-    invoice_id: int,
-    data: api.ReminderCreate,
-    *,
-    user_id: int | None,
-    today: date,
-) -> Invoice:
-    """Remind the customer of an unpaid invoice: same lines and reference, new due date.
-
-    Raises:
-        ConflictError: the invoice is paid, or is itself a reminder or credit note.
-        InvalidInvoiceError: a field breaks a rule; the error names it.
-    """
-    company = _company(session, company_id)
-    original = _original(session, company_id, invoice_id, "påminnelse", "reminder")
-    if original.payment_state == PAID:
-        raise ConflictError(
-            f"Faktura {original.number} är redan betald.",
-            f"Invoice {original.number} is already paid.",
-            extra={"reason": "invoice_paid"},
-        )
-    issue_date = data.issue_date or today
-    due_date = check_due_date(issue_date, data.due_date)
-    fee = parse_amount(data.reminder_fee, "reminder_fee")
-    if fee < 0:
-        raise InvalidInvoiceError(
-            "reminder_fee",
-            "negative_fee",
-            "Påminnelseavgiften (fältet reminder_fee) kan inte vara negativ.",
-            "The reminder fee (the field reminder_fee) cannot be negative.",
-        )
-    new = NewInvoice(
-        kind=REMINDER,
-        customer=original.customer,
-        number=_number(session, company_id, data.number),
-        issue_date=issue_date,
-        due_date=due_date,
-        lines=_copied_lines(original),
-        reference_kind=original.reference_kind,
-        reference=original.reference,
-        swish_alias=original.swish_alias,
-        reminder_fee=fee,
-        original=original,
-    )
-    return store_invoice(session, company, new, user_id=user_id)
-
-
-def create_credit_note(
-    session: Session,
-    company_id: int,
-    invoice_id: int,
-    data: api.CreditNoteCreate,
-    *,
-    user_id: int | None,
-    today: date,
-) -> Invoice:
-    """Credit all of an invoice, or the lines given, with negative amounts.
-
-    Raises:
-        ConflictError: the invoice is a reminder or credit note, or the credits
-            would exceed what was invoiced.
-        InvalidInvoiceError: a field breaks a rule; the error names it.
-    """
-    company = _company(session, company_id)
-    original = _original(
-        session, company_id, invoice_id, "kreditfaktura", "credit note"
-    )
-    if data.lines is None:
-        lines = _copied_lines(original, -1)
-    else:
-        lines = [
-            line_amounts(
-                line.description, -line.quantity, line.unit_price, line.vat_rate
-            )
-            for line in parse_lines(data.lines)
-        ]
-    credited = totals(lines).total_amount
-    if credited >= 0:
-        raise InvalidInvoiceError(
-            "lines",
-            "credit_not_negative",
-            "Kreditfakturans rader ska ange ett positivt belopp att kreditera (fältet lines).",
-            "The credit note's lines must give a positive amount to credit (the field lines).",
-        )
-    already = repository.credited_total(session, original.id)
-    if original.total_amount + already + credited < 0:
-        raise ConflictError(
-            f"Krediteringen överstiger vad som återstår av faktura {original.number}.",
-            f"The credit exceeds what remains of invoice {original.number}.",
-            extra={"reason": "credit_exceeds_invoice", "field": "lines"},
-        )
-    new = NewInvoice(
-        kind=CREDIT_NOTE,
-        customer=original.customer,
-        number=_number(session, company_id, data.number),
-        issue_date=data.issue_date or today,
-        due_date=None,
-        lines=lines,
-        reference_kind=original.reference_kind,
-        reference=original.reference,
-        swish_alias=None,
-        original=original,
     )
     return store_invoice(session, company, new, user_id=user_id)

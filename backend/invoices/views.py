@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from backend.invoices.amounts import vat_groups
 from backend.invoices.bankdays import next_bank_day, why_not_bank_day
 from backend.invoices.models import Customer, Invoice, InvoiceSettings
-from backend.invoices.validation import vat_groups
 from backend.payroll import identity
 from shared_types import invoices as api
 

@@ -11,10 +11,10 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
+from backend.invoices.amounts import line_amounts, totals
 from backend.invoices.documents_html import render_html
 from backend.invoices.documents_input import DocumentLine, InvoiceDocumentInput, Party
 from backend.invoices.documents_pdf import render_pdf
-from backend.invoices.validation import line_amounts, totals
 
 NBSP = "\u00a0"
 

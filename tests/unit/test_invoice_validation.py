@@ -6,6 +6,14 @@ from decimal import Decimal
 
 import pytest
 
+from backend.invoices.amounts import (
+    check_payable,
+    line_amounts,
+    parse_amount,
+    parse_quantity,
+    parse_vat_rate,
+    totals,
+)
 from backend.invoices.validation import (
     InvalidCustomerError,
     InvalidInvoiceError,
@@ -13,17 +21,11 @@ from backend.invoices.validation import (
     check_bankgiro,
     check_free_reference,
     check_ocr,
-    check_payable,
     check_plusgiro,
     check_vat_number,
     format_giro,
-    line_amounts,
     luhn_valid,
     make_ocr,
-    parse_amount,
-    parse_quantity,
-    parse_vat_rate,
-    totals,
 )
 
 
