@@ -108,7 +108,6 @@ def views(loaded: Loaded) -> list[View]:
         View("largest: first page", "largest", {**month, "limit": PAGE}, min(PAGE, largest)),
         View("largest: last page", "largest", {**month, "limit": PAGE, "offset": last}, largest - last),
         View("largest: failed only", "largest", {**month, "outcome": "failed"}, None),
-        View("largest: name search", "largest", {**month, "search": "lind", "limit": PAGE}, None),
         View("median company: whole month", "median", month, median),
     ]  # fmt: skip
 
