@@ -37,7 +37,7 @@ from backend.kivra.errors import KivraValidationError
 from backend.kivra.models import UserContent
 from backend.payroll.documents_salaryslip import build_salary_slip
 from backend.payroll.finalise import document_input_for
-from backend.payroll.models import PayrollRun, Payslip, PayslipDocument
+from backend.payroll.models import Employee, PayrollRun, Payslip, PayslipDocument
 
 # Long enough for a payslip to wait for someone who joins Kivra within a year
 # (Kivra's own payroll example uses 390 days).
@@ -212,28 +212,76 @@ def write_deliveries(
     plan: list[PlannedPayslip],
     now: datetime,
 ) -> None:
-    """Insert the job's delivery rows; Kivra rows carry their frozen bodies."""
+    """Insert the job's delivery rows; Kivra rows carry their frozen bodies.
+
+    The plan is written in chunks: each chunk's documents, payslips and
+    employees are read with one query apiece (not one per payslip), its rows
+    flushed, and its documents and bodies then let go from memory.
+    """
     batch: list[Delivery] = []
-    for item in plan:
-        route = item.route
-        if not route.to_kivra:
-            batch.append(
-                Delivery(
-                    send_job_id=job.id,
-                    company_id=job.company_id,
-                    payslip_id=item.payslip_id,
-                    employee_id=item.employee_id,
-                    channel=CHANNEL_MIN_LON,
-                    reason=route.reason.value,
-                    state=HELD,
-                    next_attempt_at=job.release_at,
+    for start in range(0, len(plan), FLUSH_EVERY):
+        chunk = plan[start : start + FLUSH_EVERY]
+        to_kivra = [
+            item.payslip_id
+            for item in chunk
+            if item.route.to_kivra or item.route.retain_in_kivra
+        ]
+        # The payslips and employees are held here: the session keeps only
+        # weak references to what it has loaded.
+        documents, held = _load_for_bodies(session, to_kivra)
+        for item in chunk:
+            route = item.route
+            if not route.to_kivra:
+                batch.append(
+                    Delivery(
+                        send_job_id=job.id,
+                        company_id=job.company_id,
+                        payslip_id=item.payslip_id,
+                        employee_id=item.employee_id,
+                        channel=CHANNEL_MIN_LON,
+                        reason=route.reason.value,
+                        state=HELD,
+                        next_attempt_at=job.release_at,
+                    )
                 )
-            )
-        if route.to_kivra or route.retain_in_kivra:
-            batch.append(_kivra_delivery(session, job, item, period, pay_date, now=now))
-        if len(batch) >= FLUSH_EVERY:
-            _flush(session, batch)
-    _flush(session, batch)
+            if route.to_kivra or route.retain_in_kivra:
+                batch.append(
+                    _kivra_delivery(
+                        session,
+                        job,
+                        item,
+                        period,
+                        pay_date,
+                        now=now,
+                        document=documents.get(item.payslip_id),
+                    )
+                )
+        _flush(session, batch)
+        del documents, held
+
+
+def _load_for_bodies(
+    session: Session, payslip_ids: list[int]
+) -> tuple[dict[int, PayslipDocument], list[object]]:
+    """Read what the bodies of these payslips need, one query per table.
+
+    Returns the documents by payslip id, and the payslips and employees
+    (for `current_salary_slip`), which stay in the session while held.
+    """
+    if not payslip_ids:
+        return {}, []
+    payslips = session.scalars(select(Payslip).where(Payslip.id.in_(payslip_ids))).all()
+    employee_ids = {payslip.employee_id for payslip in payslips}
+    employees = session.scalars(
+        select(Employee).where(Employee.id.in_(employee_ids))
+    ).all()
+    documents = {
+        document.payslip_id: document
+        for document in session.scalars(
+            select(PayslipDocument).where(PayslipDocument.payslip_id.in_(payslip_ids))
+        )
+    }
+    return documents, [*payslips, *employees]
 
 
 def _flush(session: Session, batch: list[Delivery]) -> None:
@@ -253,10 +301,8 @@ def _kivra_delivery(
     pay_date: date,
     *,
     now: datetime,
+    document: PayslipDocument | None,
 ) -> Delivery:
-    document = session.scalar(
-        select(PayslipDocument).where(PayslipDocument.payslip_id == item.payslip_id)
-    )
     delivery = Delivery(
         send_job_id=job.id,
         company_id=job.company_id,
