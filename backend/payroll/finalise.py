@@ -127,13 +127,18 @@ def render_run_documents(session: Session, payslips: Sequence[Payslip]) -> int:
     have = repository.document_ids(session, [p.id for p in payslips])
     todo = [p for p in payslips if p.id not in have]
     employee_ids = sorted({p.employee_id for p in todo})
-    for start in range(0, len(employee_ids), IN_BATCH):
-        session.scalars(
+    # Held in this list: the session keeps only weak references.
+    employees = [
+        employee
+        for start in range(0, len(employee_ids), IN_BATCH)
+        for employee in session.scalars(
             select(Employee).where(
                 Employee.id.in_(employee_ids[start : start + IN_BATCH])
             )
-        ).all()
+        )
+    ]
     inputs = [document_input_for(session, payslip) for payslip in todo]
+    del employees
     batch: list[PayslipDocument] = []
     for payslip, rendered in zip(todo, render_many(inputs), strict=True):
         batch.append(_document(payslip.id, rendered))
