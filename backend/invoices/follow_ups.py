@@ -35,12 +35,13 @@ def _original(
     return original
 
 
-def _copied_lines(original: Invoice, sign: int = 1) -> list[LineAmounts]:
+def _copied_lines(*invoices: Invoice, sign: int = 1) -> list[LineAmounts]:
     return [
         line_amounts(
             line.description, line.quantity * sign, line.unit_price, line.vat_rate
         )
-        for line in original.lines
+        for invoice in invoices
+        for line in invoice.lines
     ]
 
 
@@ -55,8 +56,12 @@ def create_reminder(
 ) -> Invoice:
     """Remind the customer of an unpaid invoice: same lines and reference, new due date.
 
+    What the invoice's credit notes took off stays off: their lines follow
+    the invoice's, so the reminder asks for what remains, plus the fee.
+
     Raises:
-        ConflictError: the invoice is paid, or is itself a reminder or credit note.
+        ConflictError: the invoice is paid or wholly credited, or is itself a
+            reminder or credit note.
         InvalidInvoiceError: a field breaks a rule; the error names it.
     """
     company = service.company_of(session, company_id)
@@ -66,6 +71,14 @@ def create_reminder(
             f"Faktura {original.number} är redan betald.",
             f"Invoice {original.number} is already paid.",
             extra={"reason": "invoice_paid"},
+        )
+    credit_notes = repository.credit_notes_of(session, original.id)
+    remaining = original.total_amount + sum(c.total_amount for c in credit_notes)
+    if remaining <= 0:
+        raise ConflictError(
+            f"Faktura {original.number} är krediterad i sin helhet.",
+            f"Invoice {original.number} is wholly credited.",
+            extra={"reason": "invoice_credited"},
         )
     issue_date = data.issue_date or today
     due_date = service.check_due_date(issue_date, data.due_date)
@@ -83,7 +96,7 @@ def create_reminder(
         number=service.number_for(session, company_id, data.number),
         issue_date=issue_date,
         due_date=due_date,
-        lines=_copied_lines(original),
+        lines=_copied_lines(original, *credit_notes),
         reference_kind=original.reference_kind,
         reference=original.reference,
         swish_alias=original.swish_alias,
@@ -114,7 +127,7 @@ def create_credit_note(
         session, company_id, invoice_id, "kreditfaktura", "credit note"
     )
     if data.lines is None:
-        lines = _copied_lines(original, -1)
+        lines = _copied_lines(original, sign=-1)
     else:
         lines = [
             line_amounts(

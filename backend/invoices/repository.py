@@ -139,6 +139,16 @@ def credited_total(session: Session, invoice_id: int) -> Decimal:
     return Decimal(total or 0)
 
 
+def credit_notes_of(session: Session, invoice_id: int) -> Sequence[Invoice]:
+    """Return the credit notes of an invoice with their lines, oldest first."""
+    return session.scalars(
+        select(Invoice)
+        .where(Invoice.original_invoice_id == invoice_id, Invoice.kind == "credit_note")
+        .options(selectinload(Invoice.lines))
+        .order_by(Invoice.id)
+    ).all()
+
+
 def get_document(
     session: Session, invoice_id: int, *, pdf: bool = False, html: bool = False
 ) -> InvoiceDocument | None:

@@ -519,6 +519,13 @@ def test_credit_note_is_negative_not_payable_and_never_exceeds_the_invoice(
     )
     assert too_much.status_code == 409
     assert too_much.json()["reason"] == "credit_exceeds_invoice"
+    # A reminder asks for what remains after the credit, plus the fee.
+    reminder = seller.clerk.post(
+        seller.url(f"/invoices/{original['id']}/reminder"),
+        json={"due_date": "2027-01-15", "reminder_fee": "60"},
+    ).json()
+    assert reminder["total_amount"] == "11064.44"  # 12191.94 - 1187.50 + 60
+    assert len(reminder["lines"]) == 3
     other = seller.clerk.post(
         seller.url("/invoices"), json=_invoice_body(seller.person_id)
     ).json()
@@ -527,6 +534,12 @@ def test_credit_note_is_negative_not_payable_and_never_exceeds_the_invoice(
     ).json()
     assert whole["total_amount"] == f"-{other['total_amount']}"
     assert whole["net_amount"] == f"-{other['net_amount']}"
+    credited = seller.clerk.post(
+        seller.url(f"/invoices/{other['id']}/reminder"),
+        json={"due_date": "2027-01-15"},
+    )
+    assert credited.status_code == 409
+    assert credited.json()["reason"] == "invoice_credited"
 
 
 def test_invoice_numbers_are_unique_per_company(seller: Seller) -> None:
