@@ -20,7 +20,7 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.errors import ConflictError, NotFoundError
+from backend.errors import ConflictError, InvalidInputError, NotFoundError
 from backend.invoices import repository
 from backend.invoices.amounts import (
     LineAmounts,
@@ -89,8 +89,19 @@ def get_document(
 
 
 def month_range(month: str) -> tuple[date, date]:
-    """Return the first and last day of a "YYYY-MM" month."""
-    year, number = parse_period(month)
+    """Return the first and last day of a "YYYY-MM" month.
+
+    Raises:
+        InvalidInputError: naming the query parameter `month`.
+    """
+    try:
+        year, number = parse_period(month)
+    except InvalidInputError as exc:
+        raise InvalidInputError(
+            "Månaden ska skrivas ÅÅÅÅ-MM, till exempel 2026-11.",
+            "The month must be written YYYY-MM, for example 2026-11.",
+            details=[{"field": "month", "code": "invalid_month"}],
+        ) from exc
     return date(year, number, 1), date(
         year, number, calendar.monthrange(year, number)[1]
     )

@@ -178,7 +178,8 @@ def test_invoice_list_by_month(seller: Seller) -> None:
     assert rows[0]["total_amount"] == created["total_amount"]
     bad = seller.clerk.get(seller.url("/invoices"), params={"month": "2026-13"})
     assert bad.status_code == 422
-    assert bad.json()["errors"][0]["field"] == "period"
+    assert bad.json()["errors"][0]["field"] == "month"
+    assert "ÅÅÅÅ-MM" in bad.json()["detail"]
 
 
 def test_invoice_due_date_on_midsommarafton_is_flagged_not_refused(
