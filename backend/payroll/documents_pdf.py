@@ -342,5 +342,6 @@ def render_pdf(inp: PayslipDocumentInput) -> bytes:
         subject="Lönespecifikation",
         creator=inp.source_system,
         created=created.strftime("D:%Y%m%d%H%M%S+00'00'"),
+        language="sv-SE",
     )
     return write_pdf(pages.pages, _FONTS, info)

@@ -223,6 +223,8 @@ class PdfInfo:
     creator: str
     created: str
     """E.g. "D:20261120093000+00'00'"; also written as the modification date."""
+    language: str
+    """The text's language for screen readers, e.g. "sv-SE"."""
 
 
 @functools.lru_cache(maxsize=256)
@@ -259,7 +261,7 @@ def write_pdf(pages: list[PdfPage], fonts: tuple[Font, ...], info: PdfInfo) -> b
     kids = b" ".join(b"%d 0 R" % (first_page + 2 * i) for i in range(len(pages)))
     resources = b"<< /Font << %s >> /ProcSet [/PDF /Text] >>" % font_refs
     objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Catalog /Pages 2 0 R /Lang (%s) >>" % info.language.encode("ascii"),
         b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(pages)),
     ]
     objects += [

@@ -207,6 +207,7 @@ def test_render_pdf_is_well_formed_with_standard_fonts(sample_pdf: bytes) -> Non
         assert font["/Encoding"] == "/WinAnsiEncoding"
         assert "/FontFile" not in font
     assert reader.trailer["/ID"][0] == reader.trailer["/ID"][1]
+    assert reader.trailer["/Root"]["/Lang"] == "sv-SE"
 
 
 def test_render_pdf_prints_letters_outside_winansi_as_their_base_letters(
