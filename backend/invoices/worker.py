@@ -174,17 +174,26 @@ class InvoiceWorker:
         """Send everything that is due now; return how many attempts were made."""
         if not self._settings.kivra_duplicate_control:
             await asyncio.to_thread(self.settle_abandoned)
+        # An idle worker makes one claim query per round; only when something
+        # is due do the other lanes start claiming beside the first.
+        first = await asyncio.to_thread(self.claim, LANE_CLAIM)
+        if not first:
+            return 0
         results = await asyncio.gather(
-            *(self._lane() for _ in range(self._lanes)), return_exceptions=True
+            self._lane(first),
+            *(self._lane() for _ in range(self._lanes - 1)),
+            return_exceptions=True,
         )
         for result in results:
             if isinstance(result, BaseException):
                 raise result
         return sum(r for r in results if isinstance(r, int))
 
-    async def _lane(self) -> int:
+    async def _lane(self, claimed: list[InvoiceClaim] | None = None) -> int:
+        """Send claims one by one, claiming more until nothing is due."""
         sent = 0
-        while claims := await asyncio.to_thread(self.claim, LANE_CLAIM):
+        claims = claimed or await asyncio.to_thread(self.claim, LANE_CLAIM)
+        while claims:
             for index, claim in enumerate(claims):
                 try:
                     await self._send(claim)
@@ -193,6 +202,7 @@ class InvoiceWorker:
                     await asyncio.to_thread(self.release, claims[index + 1 :])
                     raise
             sent += len(claims)
+            claims = await asyncio.to_thread(self.claim, LANE_CLAIM)
         return sent
 
     async def run(self, stop: asyncio.Event | threading.Event) -> None:
