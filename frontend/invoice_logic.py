@@ -251,15 +251,29 @@ def sent_message(count: int, *, english: bool) -> str:
     return "1 faktura skickas." if count == 1 else f"{count} fakturor skickas."
 
 
+# How a settled send is summed up, per outcome, in a form without number.
+_DONE_PARTS: dict[str, tuple[str, str]] = {
+    "delivered": ("till Kivra", "to Kivra"),
+    "notified": ("avisering via e-post", "notice by e-mail"),
+    "print": ("till utskrift", "queued for print"),
+    "failed": ("misslyckades", "failed"),
+}
+
+
 def done_message(
     sent_ids: list[int], all_rows: list[InvoiceRowView], *, english: bool
 ) -> str:
-    """After the send settled: how many reached their customer and how many failed."""
+    """After the send settled: how many went where, and how many failed."""
     by_id = {row.invoice_id: row for row in all_rows}
-    failed = sum(1 for i in sent_ids if i in by_id and by_id[i].outcome == "failed")
-    reached = len(sent_ids) - failed
-    if english:
-        text = f"Sent: {reached} reached their customer."
-        return text + (f" {failed} failed; see the reason below." if failed else "")
-    text = f"Klart: {reached} nådde kunden."
-    return text + (f" {failed} misslyckades; se anledningen nedan." if failed else "")
+    outcomes = [by_id[i].outcome for i in sent_ids if i in by_id]
+    parts = [
+        f"{labels[1] if english else labels[0]}: {outcomes.count(outcome)}"
+        for outcome, labels in _DONE_PARTS.items()
+        if outcome in outcomes
+    ]
+    text = ("Done – " if english else "Klart – ") + ", ".join(parts)
+    if "failed" in outcomes:
+        text += (
+            " (see the reason in the list)" if english else " (se anledningen i listan)"
+        )
+    return text + "."

@@ -12,7 +12,8 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,6 +23,7 @@ from backend.invoices.bankdays import next_bank_day
 from tests.e2e.conftest import (
     DEMO_PASSWORD,
     ROOT,
+    ApiUser,
     Product,
     api_as,
     emulator,
@@ -46,6 +48,8 @@ class Seller:
     invoice_id: int
     invoice_number: str
     total: str
+    # An invoice to a customer who is not in Kivra.
+    fallback_number: str
 
 
 def _kivra_lon(product: Product, *args: str) -> subprocess.CompletedProcess[str]:
@@ -69,6 +73,43 @@ def _kivra_lon(product: Product, *args: str) -> subprocess.CompletedProcess[str]
 
 def _ok(result: subprocess.CompletedProcess[str]) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _invoice(
+    api: ApiUser, name: str, ssn: str, today: date, due: date
+) -> dict[str, Any]:
+    """Add a person as a customer and an invoice to them; return the invoice."""
+    customer = api.client.post(
+        api.company_path("/customers"),
+        json={
+            "kind": "person",
+            "name": name,
+            "personnummer": ssn,
+            "email": "kund@kund.example",
+            "street_address": "Kundgatan 2",
+            "postal_code": "111 33",
+            "city": "Stockholm",
+        },
+    )
+    assert customer.status_code == 201, customer.text
+    invoice = api.client.post(
+        api.company_path("/invoices"),
+        json={
+            "customer_id": customer.json()["id"],
+            "issue_date": today.isoformat(),
+            "due_date": due.isoformat(),
+            "lines": [
+                {
+                    "description": "Konsulttimmar",
+                    "quantity": "2",
+                    "unit_price": "950,00",
+                }
+            ],
+        },
+    )
+    assert invoice.status_code == 201, invoice.text
+    body: dict[str, Any] = invoice.json()
+    return body
 
 
 def _seller(product: Product, name: str, *, scopes: str, serial: int) -> Seller:
@@ -120,43 +161,19 @@ def _seller(product: Product, name: str, *, scopes: str, serial: int) -> Seller:
             },
         )
         assert settings.status_code == 200, settings.text
-        customer = api.client.post(
-            api.company_path("/customers"),
-            json={
-                "kind": "person",
-                "name": "Tolvan Kundsson",
-                "personnummer": ssn,
-                "email": "tolvan@kund.example",
-                "street_address": "Kundgatan 2",
-                "postal_code": "111 33",
-                "city": "Stockholm",
-            },
+        invoice = _invoice(api, "Tolvan Kundsson", ssn, today, due)
+        # Olle is not in Kivra: his invoice goes to the fallback, a notice by e-mail.
+        fallback = _invoice(
+            api, "Olle Utanför", fake_personnummer(serial + 100), today, due
         )
-        assert customer.status_code == 201, customer.text
-        invoice = api.client.post(
-            api.company_path("/invoices"),
-            json={
-                "customer_id": customer.json()["id"],
-                "issue_date": today.isoformat(),
-                "due_date": due.isoformat(),
-                "lines": [
-                    {
-                        "description": "Konsulttimmar",
-                        "quantity": "2",
-                        "unit_price": "950,00",
-                    }
-                ],
-            },
-        )
-        assert invoice.status_code == 201, invoice.text
-        body = invoice.json()
     return Seller(
         name=name,
         admin_email=admin_email,
         customer_ssn=ssn,
-        invoice_id=body["id"],
-        invoice_number=body["number"],
-        total=body["total_amount"],
+        invoice_id=invoice["id"],
+        invoice_number=invoice["number"],
+        total=invoice["total_amount"],
+        fallback_number=fallback["number"],
     )
 
 
@@ -190,11 +207,22 @@ def test_admin_sends_an_invoice_via_kivra_and_sees_it_delivered(
     expect(send).to_be_disabled()
     page.get_by_role("checkbox", name=f"Välj faktura {seller.invoice_number}").click()
     expect(page.locator("#invoices-chosen")).to_have_text("1 valda")
+    page.get_by_role("checkbox", name="Välj alla som kan skickas").click()
+    expect(page.locator("#invoices-chosen")).to_have_text("2 valda")
     send.click()
-    expect(page.locator("#invoices-sent")).to_contain_text(
-        "Klart: 1 nådde kunden.", timeout=30_000
+    expect(page.locator("#invoices-sent")).to_have_text(
+        "Klart – till Kivra: 1, avisering via e-post: 1.", timeout=30_000
     )
     expect(row.locator(".invoice-outcome")).to_contain_text("Levererad till Kivra")
+    fallback_row = page.locator("#invoice-rows tbody tr").filter(
+        has_text=seller.fallback_number
+    )
+    expect(fallback_row.locator(".invoice-outcome")).to_contain_text(
+        "Avisering via e-post"
+    )
+    expect(
+        page.get_by_role("checkbox", name=re.compile("^Välj faktura"))
+    ).to_have_count(0)
     expect(row.locator(".invoice-payment")).to_contain_text("Obetald")
     screenshot(page, "invoices-sent")
     with page.expect_download() as download_info:

@@ -181,10 +181,20 @@ def test_send_settles_once_no_sent_invoice_waits() -> None:
     # An invoice that vanished from the month is not taken as settled.
     assert not invoice_logic.settled([1, 3], done)
     assert invoice_logic.done_message([1, 2], done, english=False) == (
-        "Klart: 1 nådde kunden. 1 misslyckades; se anledningen nedan."
+        "Klart – till Kivra: 1, misslyckades: 1 (se anledningen i listan)."
     )
     assert invoice_logic.done_message([1], done, english=True) == (
-        "Sent: 1 reached their customer."
+        "Done – to Kivra: 1."
+    )
+    fallback = invoice_logic.rows(
+        make_page(
+            make_row(1, outcome="notified"),
+            make_row(2, outcome="print"),
+            make_row(3, outcome="notified"),
+        )
+    )
+    assert invoice_logic.done_message([1, 2, 3], fallback, english=False) == (
+        "Klart – avisering via e-post: 2, till utskrift: 1."
     )
 
 
