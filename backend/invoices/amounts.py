@@ -109,6 +109,18 @@ def check_payable(total: Decimal, field: str = "total_amount") -> None:
         )
 
 
+def check_in_range(amount: Decimal, field: str) -> None:
+    """Refuse a computed sum larger than an amount column holds."""
+    if abs(amount) > MAX_AMOUNT:
+        raise InvalidInvoiceError(
+            field,
+            "amount_too_large",
+            f"Beloppet i fältet {field} blir för stort (högst 999999999,99 kr).",
+            f"The amount in the field {field} becomes too large "
+            "(at most 999999999.99 SEK).",
+        )
+
+
 # Totals
 
 

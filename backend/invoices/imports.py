@@ -20,7 +20,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from backend.invoices import repository, service
-from backend.invoices.amounts import check_payable, totals
+from backend.invoices.amounts import check_in_range, check_payable, totals
 from backend.invoices.customers import find_existing, get_settings, validate_customer
 from backend.invoices.imports_csv import parse_csv_invoices
 from backend.invoices.imports_json import parse_json_invoices
@@ -121,7 +121,9 @@ class _Checker:
         reference_kind, reference = service.reference_of(
             number, record.reference_kind, record.reference
         )
-        check_payable(totals(record.lines).total_amount)
+        total = totals(record.lines).total_amount
+        check_in_range(total, "total_amount")
+        check_payable(total)
         new = service.NewInvoice(
             kind=INVOICE,
             customer=customer,

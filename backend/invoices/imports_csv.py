@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from backend.invoices.amounts import (
     LineAmounts,
+    check_in_range,
     line_amounts,
     parse_amount,
     parse_quantity,
@@ -192,7 +193,13 @@ class _Row:
         )
         if self.failed or quantity is None or price is None or rate is None:
             return None
-        return line_amounts(description, quantity, price, rate)
+        line = line_amounts(description, quantity, price, rate)
+        try:
+            check_in_range(line.net_amount, "unit_price")
+        except InvalidInvoiceError as error:
+            self.fail(error.field, error.message_sv, error.message_en)
+            return None
+        return line
 
     def optional(self, column: str) -> str | None:
         return self.values.get(column) or None

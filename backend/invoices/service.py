@@ -24,6 +24,7 @@ from backend.errors import ConflictError, InvalidInputError, NotFoundError
 from backend.invoices import repository
 from backend.invoices.amounts import (
     LineAmounts,
+    check_in_range,
     check_payable,
     line_amounts,
     parse_amount,
@@ -168,6 +169,7 @@ def parse_lines(
                 parse_vat_rate(line.vat_rate, f"{where}.vat_rate"),
             )
         )
+        check_in_range(priced[-1].net_amount, where)
     return priced
 
 
@@ -259,6 +261,7 @@ def store_invoice(
     """Store a checked invoice with its lines and documents, giro from the settings."""
     settings = get_settings(session, company.id)
     sums = totals(new.lines, new.reminder_fee)
+    check_in_range(sums.total_amount, "total_amount")
     if new.kind != CREDIT_NOTE:
         check_payable(sums.total_amount)
     invoice = Invoice(

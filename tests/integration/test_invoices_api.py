@@ -243,6 +243,26 @@ BAD_INVOICES = [
     ),
     pytest.param({"lines": []}, "lines", "minst en rad", id="no-lines"),
     pytest.param(
+        {
+            "lines": [
+                {"description": "Allt", "quantity": "999999", "unit_price": "999999"}
+            ]
+        },
+        "lines[0]",
+        "för stort",
+        id="line-too-large",
+    ),
+    pytest.param(
+        {
+            "lines": [
+                {"description": f"Rad {n}", "unit_price": "99999999"} for n in range(12)
+            ]
+        },
+        "total_amount",
+        "för stort",
+        id="total-too-large",
+    ),
+    pytest.param(
         {"customer_id": 999999}, "customer_id", "finns inte", id="no-customer"
     ),
     pytest.param(
