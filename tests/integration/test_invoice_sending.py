@@ -170,6 +170,28 @@ async def test_send_is_refused_without_the_invoices_scope(
     assert emulator.operator.received(PERSON) == []
 
 
+async def test_send_is_refused_while_kivra_access_is_pending(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    """Invoices approved, but the tenant belongs to another sender: nothing sent."""
+    factory = server.session_factory
+    company = invoicing_company(server)
+    emulator.operator.seed_foreign_tenant(company.orgnr)
+    person = add_customer(
+        factory, company.company_id, kind="person", personnummer=PERSON
+    )
+    invoice_id = add_invoice(factory, company.company_id, person.id)
+    base = f"/api/companies/{company.company_id}/invoices"
+    with client_for(server, company.admin_email) as http:
+        approve(http, company.company_id, ["invoices"])
+        refused = http.post(f"{base}/{invoice_id}/send")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "invoices_not_approved"
+    assert refused.json()["reason"] == "kivra_access_pending"
+    assert "Kivra har inte gett företaget åtkomst" in refused.json()["detail"]
+    assert deliveries_of(factory, [invoice_id]) == []
+
+
 async def test_customer_outside_kivra_gets_the_fallback(
     server: ApiServer, emulator: EmulatorHandle
 ) -> None:
