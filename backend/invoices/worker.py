@@ -77,6 +77,7 @@ from backend.kivra.errors import (
     KivraTransportError,
 )
 from backend.kivra.models import ContentResult
+from backend.notifications.service import notify_company
 from backend.payroll.models import Company
 from backend.settings import Settings
 
@@ -386,6 +387,8 @@ class InvoiceWorker:
                     .values(**values)
                     .execution_options(synchronize_session=False)
                 ).rowcount  # type: ignore[attr-defined]
+                if written and state == FAILED and error is not None:
+                    _notify_failure(session, claim, error[1], error[2])
                 return written
 
         changed = self._retry_write(write)
@@ -523,3 +526,22 @@ class InvoiceWorker:
         self._record(
             claim, FAILED, error=(code, *message), correlation_id=correlation_id
         )
+
+
+def _notify_failure(
+    session: Session, claim: InvoiceClaim, reason_sv: str, reason_en: str
+) -> None:
+    """Tell the company's staff, with the outcome, that an invoice did not go."""
+    invoice = session.get(Invoice, claim.invoice_id)
+    if invoice is None:
+        return
+    notify_company(
+        session,
+        claim.company_id,
+        "invoice_failed",
+        title_sv=f"Faktura {invoice.number} kunde inte skickas via Kivra",
+        title_en=f"Invoice {invoice.number} could not be sent through Kivra",
+        body_sv=reason_sv,
+        body_en=reason_en,
+        link=f"/fakturor?month={invoice.issue_date:%Y-%m}",
+    )

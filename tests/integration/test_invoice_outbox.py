@@ -258,6 +258,12 @@ async def test_failed_delivery_is_sent_again_on_request(
         again = http.post(url)
         await run_invoice_rounds(server.settings, factory)
         third = http.post(url)
+    with client_for(server, company.admin_email) as admin:
+        notices = admin.get("/api/notifications").json()["items"]
+    (notice,) = [n for n in notices if n["kind"] == "invoice_failed"]
+    assert notice["title"].startswith("Faktura 2026-")
+    assert notice["title"].endswith("kunde inte skickas via Kivra")
+    assert notice["link"].startswith("/fakturor?month=2026-11")
     assert forecast["already_sent"] is False
     assert forecast["channel"] == "kivra"
     assert again.status_code == 202, again.text
