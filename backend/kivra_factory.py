@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 import httpx
 
 from backend.kivra import KivraClient, KivraClientConfig
+from backend.kivra_pool import SHARD_SIZE, ShardedTransport
 from backend.settings import Settings
 
 # Connecting should fail fast; the read timeout covers Kivra's own work.
@@ -44,6 +45,9 @@ def kivra_http_client(
         max_connections=settings.kivra_pool_size,
         max_keepalive_connections=settings.kivra_pool_size,
     )
+    if transport is None and settings.kivra_pool_size > SHARD_SIZE:
+        # One large httpcore pool costs CPU per request that grows with it.
+        transport = ShardedTransport(settings.kivra_pool_size)
     return httpx.AsyncClient(
         base_url=settings.kivra_base_url,
         timeout=timeout,
