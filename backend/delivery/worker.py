@@ -724,11 +724,15 @@ class _SendRound:
         self.failures: list[BaseException] = []
 
     async def run(self) -> int:
+        first = await asyncio.to_thread(self.worker.claim_with_bodies, self.limit)
+        if not first:
+            # Nothing due: an idle worker's round is this one query.
+            return 0
         senders = [asyncio.create_task(self.sender()) for _ in range(self.slots)]
         recorder = asyncio.create_task(self.recorder())
         sent = 0
         try:
-            sent = await self.claimer()
+            sent = await self.claimer(first)
         except Exception as exc:
             self.failures.append(exc)
         finally:
@@ -747,9 +751,15 @@ class _SendRound:
             1, self.limit // 2
         )
 
-    async def claimer(self) -> int:
+    async def claimer(self, first: list[tuple[Claim, bytes | None]]) -> int:
         sent = 0
-        while not self.failures:
+        batch = first
+        while True:
+            self.unsent += len(batch)
+            sent += len(batch)
+            for item in batch:
+                self.work.put_nowait(item)
+            self.worker._count_progress(len(batch))
             async with self.room:
                 await self.room.wait_for(self._has_room)
             if self.failures:
@@ -759,11 +769,6 @@ class _SendRound:
             )
             if not batch:
                 break
-            self.unsent += len(batch)
-            sent += len(batch)
-            for item in batch:
-                self.work.put_nowait(item)
-            self.worker._count_progress(len(batch))
         return sent
 
     async def sender(self) -> None:
