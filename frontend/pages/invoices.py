@@ -44,7 +44,10 @@ class InvoicesState(SessionState):
     payments: list[CountView] = []
     selected: list[int] = []
     send_phase: InvoiceSendPhase = InvoiceSendPhase.IDLE
-    send_message: str = ""
+    # The last send's message in both languages, so the switch changes it
+    # too; an API refusal is in the language it was asked in.
+    send_message_sv: str = ""
+    send_message_en: str = ""
     pdf_error: str = ""
     _sent_ids: list[int] = []
 
@@ -61,6 +64,10 @@ class InvoicesState(SessionState):
         sendable = invoice_logic.sendable_ids(self.all_rows)
         return bool(sendable) and set(sendable) <= set(self.selected)
 
+    def _say(self, sv: str, en: str) -> None:
+        self.send_message_sv = sv
+        self.send_message_en = en
+
     @rx.event
     async def load(self) -> EventSpec | None:
         """Read the month in the address (this month when none is given)."""
@@ -75,7 +82,7 @@ class InvoicesState(SessionState):
         )
         self.selected = []
         self.send_phase = InvoiceSendPhase.IDLE
-        self.send_message = ""
+        self._say("", "")
         self.phase = InvoicesPhase.LOADING
         return await self._fetch()
 
@@ -118,7 +125,7 @@ class InvoicesState(SessionState):
         if phase != InvoiceSendPhase.SENDING:
             return
         self.send_phase = phase
-        self.send_message = ""
+        self._say("", "")
         chosen = list(self.selected)
         yield
         try:
@@ -127,14 +134,15 @@ class InvoicesState(SessionState):
             self.send_phase = invoice_logic.phase_after_error(
                 error.code, error.extra.get("reason")
             )
-            self.send_message = error.message
+            self._say(error.message, error.message)
             yield self.session_expired(error)
             return
         self._sent_ids = chosen
         self.selected = []
         self.send_phase = InvoiceSendPhase.SENT
-        self.send_message = invoice_logic.sent_message(
-            len(chosen), english=self.is_english
+        self._say(
+            invoice_logic.sent_message(len(chosen), english=False),
+            invoice_logic.sent_message(len(chosen), english=True),
         )
         yield InvoicesState.follow_send
 
@@ -149,8 +157,13 @@ class InvoicesState(SessionState):
                 await self._fetch()
                 if invoice_logic.settled(self._sent_ids, self.all_rows):
                     self.send_phase = InvoiceSendPhase.DONE
-                    self.send_message = invoice_logic.done_message(
-                        self._sent_ids, self.all_rows, english=self.is_english
+                    self._say(
+                        invoice_logic.done_message(
+                            self._sent_ids, self.all_rows, english=False
+                        ),
+                        invoice_logic.done_message(
+                            self._sent_ids, self.all_rows, english=True
+                        ),
                     )
                     return
 

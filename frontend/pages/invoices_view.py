@@ -31,6 +31,10 @@ def month_picker() -> rx.Component:
     )
 
 
+def _send_message() -> rx.Var:
+    return tr(InvoicesState.send_message_sv, InvoicesState.send_message_en)  # type: ignore[arg-type]
+
+
 def _row(row: rx.Var[InvoiceRowView]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
@@ -155,7 +159,7 @@ def send_bar() -> rx.Component:
             InvoicesState.send_phase == InvoiceSendPhase.SENT,
             rx.flex(
                 rx.spinner(size="1"),
-                rx.text(InvoicesState.send_message, size="2"),
+                rx.text(_send_message(), size="2"),
                 spacing="2",
                 align="center",
                 id="invoices-sending",
@@ -174,7 +178,7 @@ def send_result() -> rx.Component:
         (
             InvoiceSendPhase.DONE,
             rx.callout(
-                InvoicesState.send_message,
+                _send_message(),
                 icon="check",
                 color_scheme="green",
                 id="invoices-sent",
@@ -184,7 +188,7 @@ def send_result() -> rx.Component:
             InvoiceSendPhase.NOT_APPROVED,
             rx.callout(
                 rx.flex(
-                    rx.text(InvoicesState.send_message),
+                    rx.text(_send_message()),
                     rx.link(
                         tr(
                             "Godkänn fakturor under Fler lösningar",
@@ -206,7 +210,7 @@ def send_result() -> rx.Component:
         (
             InvoiceSendPhase.REFUSED,
             rx.callout(
-                InvoicesState.send_message,
+                _send_message(),
                 icon="triangle_alert",
                 color_scheme="red",
                 role="alert",

@@ -234,6 +234,12 @@ def test_admin_sends_an_invoice_via_kivra_and_sees_it_delivered(
     with open(download.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
 
+    page.locator("#language-en").click()
+    expect(page.locator("#invoices-sent")).to_have_text(
+        "Done – to Kivra: 1, notice by e-mail: 1."
+    )
+    expect(row.locator(".invoice-outcome")).to_contain_text("Delivered to Kivra")
+
     with emulator(product) as operator:
         received = operator.received(seller.customer_ssn)
     assert [content["type"] for content in received] == ["invoice"]
