@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.base import utcnow
@@ -81,7 +81,13 @@ def _store(
         )
         session.execute(
             update(PaymentWebhookSecret)
-            .where(PaymentWebhookSecret.valid_until.is_(None))
+            .where(
+                PaymentWebhookSecret.webhook_id != definition.id,
+                or_(
+                    PaymentWebhookSecret.valid_until.is_(None),
+                    PaymentWebhookSecret.valid_until > now,
+                ),
+            )
             .values(valid_until=now)
         )
         session.add(

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backend.db.base import utcnow
@@ -486,6 +486,23 @@ def test_register_payment_webhook_command(
         assert [r.valid_until is None for r in rows] == [False, True]
         assert {r.webhook_id for r in rows} == {definition["id"]}
         assert all(r.secret not in first.output + second.output for r in rows)
+
+    # Kivra forgot the definition: a new one is made; no old secret counts.
+    kivra_emulator.operator.reset()
+    seed_emulator_client(kivra_emulator)
+    assert cli("register-payment-webhook", "--url", url).exit_code == 0
+    (recreated,) = kivra_emulator.operator.webhook_definitions()
+    assert recreated["id"] != definition["id"]
+    with _session(settings.database_url) as session:
+        valid = session.scalars(
+            select(PaymentWebhookSecret.webhook_id).where(
+                or_(
+                    PaymentWebhookSecret.valid_until.is_(None),
+                    PaymentWebhookSecret.valid_until > utcnow(),
+                )
+            )
+        ).all()
+    assert valid == [recreated["id"]]
 
 
 @contextmanager
