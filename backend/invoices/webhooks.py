@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -114,23 +114,25 @@ class WebhookOutcome:
     payment_state: str | None = None
 
 
-def configured_secrets(value: str) -> list[str]:
-    """Split `KIVRA_WEBHOOK_SECRETS` and keep the secrets that are base64.
-
-    A secret that is not is left out with a warning naming its position only.
-    """
+def _usable(secrets: Iterable[str], event: str) -> list[str]:
+    """Keep the secrets that are base64; warn about others by position only."""
     usable = []
-    for position, secret in enumerate(s for s in _SEPARATORS.split(value) if s):
+    for position, secret in enumerate(secrets):
         try:
             decode_secret(secret)
         except WebhookSecretError:
-            logger.warning(
-                "payment_webhook.configured_secret_invalid",
-                extra={"position": position + 1},
-            )
+            logger.warning(event, extra={"position": position + 1})
             continue
         usable.append(secret)
     return usable
+
+
+def configured_secrets(value: str) -> list[str]:
+    """Split `KIVRA_WEBHOOK_SECRETS` and keep the secrets that are base64."""
+    return _usable(
+        (s for s in _SEPARATORS.split(value) if s),
+        "payment_webhook.configured_secret_invalid",
+    )
 
 
 def held_secrets(session: Session, extra: list[str], now: datetime) -> list[str]:
@@ -145,7 +147,7 @@ def held_secrets(session: Session, extra: list[str], now: datetime) -> list[str]
         )
         .order_by(PaymentWebhookSecret.id.desc())
     ).all()
-    return [*stored, *extra]
+    return [*_usable(stored, "payment_webhook.stored_secret_invalid"), *extra]
 
 
 def verify_webhook(
