@@ -149,13 +149,15 @@ def fake_orgnr(n: int) -> str:
 
 
 def company_sizes(shape: Shape, per_payslip: float) -> list[int]:
-    """Employees per company: the largest first, the rest log-uniform 3-300."""
+    """Employees per company: the largest first, the rest log-uniform from 3
+    to 300 (or to the largest, if that is smaller)."""
     rnd = random.Random(shape.seed)  # noqa: S311 - reproducible fake data
     budget = shape.rows / (shape.months * per_payslip)
     sizes = [shape.largest]
     left = budget - shape.largest
+    top = math.log(max(min(300, shape.largest), 3))
     while left > 2:
-        size = min(int(left), round(math.exp(rnd.uniform(math.log(3), math.log(300)))))
+        size = min(int(left), round(math.exp(rnd.uniform(math.log(3), top))))
         sizes.append(max(size, 3))
         left -= sizes[-1]
     return sizes
