@@ -8,11 +8,15 @@ bank account (40021), a company's invoice object (40000), and retain (42221).
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from backend.kivra.errors import KivraBadRequestError
+from backend.kivra_factory import kivra_client
+from backend.settings import Settings
 from tests.emulator_fixtures import EmulatorHandle, KivraTestClient
 
 SSN = "191212121212"
@@ -315,3 +319,35 @@ def test_emulator_giro_check_digit_can_be_turned_off_for_the_spec_examples(
     # Digits only is still required.
     letters = changed(person_invoice, lambda b: pmo(b).update(account="BG 12345"))
     assert _code(kivra_api.send(tenant, letters)) == 40021
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "words"),
+    [
+        (lambda b: pmo(b).update(account="123-4567"), 40021, "bankgiro"),
+        (lambda b: option(b).update(amount="1 234,50"), 40042, "belopp"),
+        (lambda b: option(b).update(reference="12AB"), 40044, "referensen"),
+    ],
+    ids=["giro", "amount", "reference"],
+)
+async def test_client_reports_a_refused_invoice_in_plain_swedish(
+    kivra_emulator: EmulatorHandle,
+    tenant: str,
+    change: Change,
+    code: int,
+    words: str,
+) -> None:
+    """The Kivra client turns the emulator's invoice codes into an admin's words."""
+    settings = Settings(
+        kivra_base_url=kivra_emulator.base_url,
+        kivra_client_id=kivra_emulator.client_id,
+        kivra_client_secret=kivra_emulator.client_secret,
+        kivra_retry_attempts=1,
+    )
+    body = json.dumps(changed(person_invoice, change)).encode()
+    async with kivra_client(settings) as kivra:
+        with pytest.raises(KivraBadRequestError) as caught:
+            await kivra.send_content_bytes(tenant, body)
+    assert caught.value.code == code
+    assert words in caught.value.message_sv
+    assert caught.value.message_en
