@@ -21,6 +21,10 @@ seeded client, in sandbox mode, and yields an `EmulatorHandle`:
   token_expired; `faults()`, `clear_faults()`,
   `set_mode("sandbox" | "production")`, `set_clock(offset_seconds)`,
   `advance_clock(seconds)`, `expire_tokens()`, `state()`, `reset()`;
+  for invoices `emit_payment(content_key, payment_event=..., ...)` (a signed
+  payment webhook to every matching definition), `webhook_deliveries()`,
+  `resend_webhook(id)`, `webhook_definitions()`, `set_payment_checks(...)`
+  (tests/webhook_receiver.py records what a definition's URL is sent);
 - `state`: the in-memory `EmulatorState`, for the rare assertion the
   operator API does not expose.
 
