@@ -20,6 +20,7 @@ raise.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import json
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import jsonschema_rs
 import msgspec
 import yaml
 from jsonschema import Draft6Validator, Draft202012Validator
@@ -153,15 +155,64 @@ def schema_names() -> list[str]:
     return list(_spec()["components"]["schemas"])
 
 
+@functools.cache
+def _fast_registry() -> jsonschema_rs.Registry:
+    def plain(document: Any) -> Any:
+        # YAML reads the examples' dates as dates; a schema is JSON.
+        return json.loads(json.dumps(document, default=str))
+
+    # The salary slip's telephone pattern writes "{,2}", which Python reads
+    # as "{0,2}" and the compiled validator's regex engine refuses; spelled
+    # out it means the same to both.
+    slip = json.loads(
+        SALARY_SLIP_FILE.read_text(encoding="utf-8").replace("{,2}", "{0,2}")
+    )
+    return jsonschema_rs.Registry(
+        [
+            (ROOT_URI, plain(_spec())),
+            (SALARY_SLIP_URI, slip),
+            (CONTENT_RESPONSE_URI, plain(_load_yaml(CONTENT_RESPONSE_PARTIAL))),
+        ]
+    )
+
+
+@functools.cache
+def _fast_validator_for(pointer: str) -> jsonschema_rs.Validator | None:
+    """A compiled validator for the schema at `pointer`, or None if it cannot be.
+
+    Formats are not checked, as in the Python validator.
+    """
+    try:
+        return jsonschema_rs.validator_for(
+            {"$ref": ROOT_URI + pointer},
+            registry=_fast_registry(),
+            validate_formats=False,
+        )
+    except (ValueError, jsonschema_rs.ReferencingError):
+        return None
+
+
 def validate_schema(name: str, instance: Any) -> list[str]:
     """Validate `instance` against the component schema `name`.
+
+    A compiled validator answers in microseconds for what passes, which is
+    almost everything a client sends (a payroll run's bodies, each checked
+    by the client and again by the emulator); whatever it refuses or cannot
+    read goes through the Python validator, which has the last word and
+    names every error.
 
     Raises:
         KeyError: when the spec has no component schema of that name.
     """
     if name not in _spec()["components"]["schemas"]:
         raise KeyError(f"no component schema {name!r} in Kivra's spec")
-    return _errors(_validator_for(_pointer("components", "schemas", name)), instance)
+    pointer = _pointer("components", "schemas", name)
+    fast = _fast_validator_for(pointer)
+    if fast is not None:
+        with contextlib.suppress(ValueError):
+            if fast.is_valid(instance):
+                return []
+    return _errors(_validator_for(pointer), instance)
 
 
 def content_schema_name(body: Any) -> str:
