@@ -105,7 +105,10 @@ def _party(party: Party, heading: str) -> list[Flowable]:
 def _facts(inp: InvoiceDocumentInput) -> list[tuple[str, str]]:
     facts = [
         (f"{inp.title}snummer" if inp.kind == "invoice" else "Nummer", inp.number),
-        ("Fakturadatum", inp.issue_date.isoformat()),
+        (
+            "Fakturadatum" if inp.kind == "invoice" else "Datum",
+            inp.issue_date.isoformat(),
+        ),
     ]
     if inp.original_number:
         facts.append(("Avser faktura", inp.original_number))
@@ -173,7 +176,7 @@ def _lines_table(inp: InvoiceDocumentInput) -> Flowable:
 
 
 def _totals(inp: InvoiceDocumentInput) -> Flowable:
-    rows: list[list[str]] = [["Moms", "Underlag", "Moms"]]
+    rows: list[list[str]] = [["Momssats", "Underlag", "Moms"]]
     rows += [
         [
             f"{format_number(group.vat_rate)} %",
