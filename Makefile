@@ -44,6 +44,8 @@ lint: setup
 bench: setup
 	$(BIN)/python -m bench.bench_documents 200
 	$(BIN)/python -m bench.bench_delivery 2000
+	$(BIN)/python -m bench.status_page --db sqlite --rows 100000
+	$(BIN)/python -m bench.status_page --db postgresql --rows 1000000
 
 clean:
 	rm -rf var .web .states .reflex-home .bun-cache
