@@ -172,12 +172,19 @@ def verify_webhook(
     return payload
 
 
+# Numeric(12, 2) holds ten digits before the decimal point.
+_LARGEST_AMOUNT = Decimal(10) ** 10
+
+
 def _amount(value: str) -> Decimal | None:
+    """Read an amount in kronor; None for what is not one or does not fit."""
     try:
         amount = Decimal(value)
+        if not amount.is_finite() or abs(amount) >= _LARGEST_AMOUNT:
+            return None
+        return amount.quantize(Decimal("0.01"))
     except InvalidOperation:
         return None
-    return amount.quantize(Decimal("0.01")) if amount.is_finite() else None
 
 
 def _event_time(value: str, fallback: datetime) -> datetime:
@@ -209,8 +216,12 @@ def _apply(invoice: Invoice, data: PaymentCallback, now: datetime) -> str | None
             invoice.payment_state = SCHEDULED
         case "settled":
             already = invoice.paid_amount if invoice.payment_state == PAID else None
-            amount = _amount(data.amount) or Decimal(0)
-            invoice.paid_amount = (already or Decimal(0)) + amount
+            amount = _amount(data.amount)
+            if amount is not None:
+                invoice.paid_amount = (already or Decimal(0)) + amount
+            else:
+                # Paid, but how much Kivra's event does not say readably.
+                invoice.paid_amount = already
             invoice.paid_at = _event_time(data.event_time, now)
             invoice.payment_state = PAID
             return "invoice_paid"
@@ -222,15 +233,17 @@ def _apply(invoice: Invoice, data: PaymentCallback, now: datetime) -> str | None
 
 def _notify(session: Session, invoice: Invoice, kind: str, event_id: str) -> None:
     if kind == "invoice_paid":
-        paid = f"{invoice.paid_amount:.2f}".replace(".", ",")
         titles = (
             f"Faktura {invoice.number} är betald",
             f"Invoice {invoice.number} is paid",
         )
-        bodies = (
-            f"Kivra meddelar att {paid} kr har betalats.",
-            f"Kivra reports that SEK {paid} has been paid.",
-        )
+        bodies = ("Kivra meddelar att fakturan är betald.", "Kivra reports it paid.")
+        if invoice.paid_amount is not None:
+            paid = f"{invoice.paid_amount:.2f}"
+            bodies = (
+                f"Kivra meddelar att {paid.replace('.', ',')} kr har betalats.",
+                f"Kivra reports that SEK {paid} has been paid.",
+            )
     else:
         titles = (
             f"Betalningen av faktura {invoice.number} misslyckades",

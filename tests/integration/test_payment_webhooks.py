@@ -421,6 +421,27 @@ def test_operator_configured_secret_and_unknown_content_key(
     assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
 
 
+def test_signed_webhook_with_an_unreadable_amount_is_kept_without_it(
+    server: ApiServer, sent: SentInvoice
+) -> None:
+    """A genuine event is never refused for its content, or Kivra retries it for days."""
+    body = payment_body(
+        sent.content_key, "d1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6", "1e30"
+    )
+    headers = webhook_headers([current_secret(server)], "m10", int(time.time()), body)
+    answer = post_webhook(server, headers, body)
+    assert answer.status_code == 200, answer.text
+    with server.session_factory() as session:
+        stored = session.scalar(
+            select(InvoicePaymentEvent).where(
+                InvoicePaymentEvent.event_id == "d1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6"
+            )
+        )
+        assert stored is not None
+        assert stored.amount is None
+    assert invoice_state(server, sent.invoice_id) == ("paid", None, True)
+
+
 def test_invoice_declined_is_recorded_and_leaves_the_invoice_as_it_is(
     server: ApiServer, sent: SentInvoice
 ) -> None:
