@@ -149,11 +149,16 @@ class ProcessWatch:
     def sample(self) -> None:
         with self._lock:
             roots = list(self._roots)
-        for role, root in roots:
+        # The latest root is the most specific (an emulator or a worker is a
+        # child of this process): its family is counted under its role.
+        counted: set[int] = set()
+        for role, root in reversed(roots):
             with contextlib.suppress(psutil.Error):
                 family = [root, *root.children(recursive=True)]
                 for proc in family:
-                    self._sample_one(role, proc)
+                    if proc.pid not in counted:
+                        counted.add(proc.pid)
+                        self._sample_one(role, proc)
 
     def _sample_one(self, role: str, proc: psutil.Process) -> None:
         with contextlib.suppress(psutil.Error):
@@ -164,6 +169,7 @@ class ProcessWatch:
                 seen = self._seen.get(proc.pid)
                 if seen is None:
                     seen = self._seen[proc.pid] = _Seen(role, _short_name(proc))
+                seen.role = role
                 seen.cpu = max(seen.cpu, cpu)
                 seen.peak_rss = max(seen.peak_rss, peak)
 
