@@ -41,9 +41,15 @@ lint: setup
 	$(BIN)/ruff check backend shared_types frontend tests
 	$(BIN)/ruff format --check backend shared_types frontend tests
 
+# The full set; each writes bench/results/<name>.json, .md and .png (bench/README.md).
 bench: setup
-	$(BIN)/python -m bench.bench_documents 200
-	$(BIN)/python -m bench.bench_delivery 2000
+	$(BIN)/python -m bench.bench_documents 500 --ceiling 4000
+	$(BIN)/python -m bench.bulk_send --employees 1000 --name bulk_send_1000
+	$(BIN)/python -m bench.bulk_send --employees 10000
+	$(BIN)/python -m bench.profile --employees 10000
+	$(BIN)/python -m bench.scale_out --employees 10000
+	$(BIN)/python -m bench.status_page --db sqlite --rows 100000
+	$(BIN)/python -m bench.status_page --db postgresql --rows 1000000
 	$(BIN)/python -m bench.status_page --db sqlite --rows 100000
 	$(BIN)/python -m bench.status_page --db postgresql --rows 1000000
 
