@@ -283,14 +283,17 @@ def record_webhook(
         return WebhookOutcome("duplicate", webhook.id)
     data = webhook.data
     invoice = _invoice_for(session, data.content_key) if data is not None else None
+    payment = data if isinstance(data, PaymentCallback) else None
+    # The columns are cut to size: a genuine event is never refused for its
+    # content (Kivra would retry it for days); the payload keeps it whole.
     event = InvoicePaymentEvent(
         event_id=webhook.id,
         invoice_id=invoice.id if invoice is not None else None,
-        content_key=webhook.content_key,
+        content_key=(webhook.content_key or "")[:100] or None,
         event_type=webhook.type[:60],
-        payment_event=data.payment_event if isinstance(data, PaymentCallback) else None,
-        payment_type=data.payment_type if isinstance(data, PaymentCallback) else None,
-        amount=_amount(data.amount) if isinstance(data, PaymentCallback) else None,
+        payment_event=payment.payment_event[:60] if payment else None,
+        payment_type=payment.payment_type[:60] if payment else None,
+        amount=_amount(payment.amount) if payment else None,
         received_at=moment,
         payload=msgspec.to_builtins(webhook),
     )
