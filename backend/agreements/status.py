@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.agreements.gate import gate_for
@@ -143,7 +143,14 @@ def status_page(
             failures.append(failure_entry(d, d.outcome))
         elif d.state in OPEN_STATES:
             pending.append(failure_entry(d, d.outcome))
-    released = run_released(session, company_id, month)
+    # Two facts of the month in one round trip.
+    facts = session.execute(
+        select(
+            run_released(company_id, month).label("released"),
+            exists().where(VlaImport.company_id == company_id).label("moved"),
+        )
+    ).one()
+    released, moved = bool(facts.released), bool(facts.moved)
     rows, product_total = product_rows(
         session,
         company_id,
@@ -153,9 +160,8 @@ def status_page(
         offset=offset,
         outcome=outcome,
     )
-    moved = session.scalar(select(VlaImport).where(VlaImport.company_id == company_id))
     old_rows: list[StatusRow] = []
-    if moved is not None:
+    if moved:
         for old in session.scalars(
             select(VlaDelivery)
             .where(VlaDelivery.company_id == company_id, VlaDelivery.period == month)

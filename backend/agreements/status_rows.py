@@ -13,7 +13,17 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, case, false, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    Row,
+    Select,
+    case,
+    exists,
+    false,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from backend.delivery.models import (
@@ -55,20 +65,15 @@ def _reason(delivery: Row[Any]) -> str:
     return delivery.error_sv or delivery.error_code or _route_text(delivery.reason)
 
 
-def run_released(session: Session, company_id: int, month: str) -> bool:
+def run_released(company_id: int, month: str) -> Exists:
     """Whether the month's run was released: Min lön then lists every payslip
     (`backend.delivery.views`), also one that went only to Kivra."""
-    released = session.scalar(
-        select(SendJob.id)
-        .join(PayrollRun, PayrollRun.id == SendJob.payroll_run_id)
-        .where(
-            PayrollRun.company_id == company_id,
-            PayrollRun.period == month,
-            SendJob.state.in_([JOB_SENDING, JOB_DONE]),
-        )
-        .limit(1)
+    return exists().where(
+        SendJob.payroll_run_id == PayrollRun.id,
+        PayrollRun.company_id == company_id,
+        PayrollRun.period == month,
+        SendJob.state.in_([JOB_SENDING, JOB_DONE]),
     )
-    return released is not None
 
 
 def month_deliveries(company_id: int, month: str, *columns: Any) -> Select[Any]:
