@@ -318,6 +318,14 @@ def chart(result: dict[str, Any]) -> Any:
                 width,
                 label=key.split("_")[0],
             )
+        ax.plot(
+            range(len(names)),
+            [r["api_cpu_ms_per_request"] for r in result["views"]],
+            "k_",
+            markersize=24,
+            markeredgewidth=2,
+            label="API CPU per request",
+        )
         ax.axhline(
             result["target_p95_ms"], color="red", linestyle="--", label="p95 target"
         )
@@ -325,7 +333,8 @@ def chart(result: dict[str, Any]) -> Any:
         ax.set_ylabel("ms per request")
         ax.set_title(
             f"Status page, {result['db']}, "
-            f"{result['data']['deliveries']:,} delivery rows"
+            f"{result['data']['deliveries']:,} delivery rows "
+            f"(load average {result['machine']['load_average'][0]})"
         )
         ax.legend()
 
