@@ -37,7 +37,13 @@ from backend.kivra.errors import KivraValidationError
 from backend.kivra.models import UserContent
 from backend.payroll.documents_salaryslip import build_salary_slip
 from backend.payroll.finalise import document_input_for
-from backend.payroll.models import Employee, PayrollRun, Payslip, PayslipDocument
+from backend.payroll.models import (
+    Company,
+    Employee,
+    PayrollRun,
+    Payslip,
+    PayslipDocument,
+)
 
 # Long enough for a payslip to wait for someone who joins Kivra within a year
 # (Kivra's own payroll example uses 390 days).
@@ -219,6 +225,12 @@ def write_deliveries(
     flushed, and its documents and bodies then let go from memory.
     """
     batch: list[Delivery] = []
+    # Every body needs the run and the company: held here, they are read
+    # once (the session keeps only weak references to what it loaded).
+    shared = (
+        session.get(PayrollRun, job.payroll_run_id),
+        session.get(Company, job.company_id),
+    )
     for start in range(0, len(plan), FLUSH_EVERY):
         chunk = plan[start : start + FLUSH_EVERY]
         to_kivra = [
@@ -258,6 +270,7 @@ def write_deliveries(
                 )
         _flush(session, batch)
         del documents, held
+    del shared
 
 
 def _load_for_bodies(

@@ -137,8 +137,9 @@ def render_run_documents(session: Session, payslips: Sequence[Payslip]) -> int:
             )
         )
     ]
+    company = session.get(Company, payslips[0].run.company_id) if todo else None
     inputs = [document_input_for(session, payslip) for payslip in todo]
-    del employees
+    del employees, company
     batch: list[PayslipDocument] = []
     for payslip, rendered in zip(todo, render_many(inputs), strict=True):
         batch.append(_document(payslip.id, rendered))
