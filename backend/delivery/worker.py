@@ -41,8 +41,21 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -535,6 +548,9 @@ class DeliveryWorker:
     def record_outcomes(self, outcomes: Sequence[Outcome]) -> int:
         """Write outcomes in one transaction, each only while its lease holds.
 
+        The leases are read first (locked on PostgreSQL); outcomes of the
+        same shape are then written with one statement executed for many
+        rows, each row still matched on its lease owner and `in_flight`.
         Returns how many were written; the others' leases were lost (another
         worker took the delivery over), which is logged.
         """
@@ -545,20 +561,35 @@ class DeliveryWorker:
         def write() -> int:
             lost.clear()
             with self._factory() as session, session.begin():
+                held = select(Delivery.id, Delivery.lease_owner).where(
+                    Delivery.id.in_([o.claim.delivery_id for o in outcomes]),
+                    Delivery.state == IN_FLIGHT,
+                )
+                if self._skip_locked:
+                    held = held.with_for_update()
+                owners = {row[0]: row[1] for row in session.execute(held).all()}
+                mine = []
                 for outcome in outcomes:
                     claim = outcome.claim
-                    written = session.execute(
-                        update(Delivery)
-                        .where(
-                            Delivery.id == claim.delivery_id,
-                            Delivery.lease_owner == claim.token,
-                            Delivery.state == IN_FLIGHT,
-                        )
-                        .values(**outcome.values)
-                        .execution_options(synchronize_session=False)
-                    ).rowcount  # type: ignore[attr-defined]
-                    if not written:
+                    if owners.get(claim.delivery_id) == claim.token:
+                        mine.append(outcome)
+                    else:
                         lost.append(claim.delivery_id)
+                shapes: dict[tuple[str, ...], list[Outcome]] = {}
+                for outcome in mine:
+                    shapes.setdefault(tuple(sorted(outcome.values)), []).append(outcome)
+                for shape, group in shapes.items():
+                    session.execute(
+                        _outcome_update(shape),
+                        [
+                            {
+                                "o_id": o.claim.delivery_id,
+                                "o_token": o.claim.token,
+                                **{f"v_{key}": o.values[key] for key in shape},
+                            }
+                            for o in group
+                        ],
+                    )
             return len(outcomes) - len(lost)
 
         changed = self._retry_write(write)
@@ -805,6 +836,25 @@ class _SendRound:
                 self.failures.append(exc)
                 async with self.room:
                     self.room.notify()
+
+
+def _outcome_update(shape: tuple[str, ...]) -> Update:
+    """One UPDATE for outcomes setting the columns `shape`, run for many rows."""
+    table = cast("Table", Delivery.__table__)
+    return (
+        update(table)
+        .where(
+            table.c.id == bindparam("o_id"),
+            table.c.lease_owner == bindparam("o_token"),
+            table.c.state == IN_FLIGHT,
+        )
+        .values(
+            {
+                table.c[key]: bindparam(f"v_{key}", type_=table.c[key].type)
+                for key in shape
+            }
+        )
+    )
 
 
 def _follow_gate_at_release(session: Session, job_id: int) -> None:
