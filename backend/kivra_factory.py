@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 import httpx
 
 from backend.kivra import KivraClient, KivraClientConfig
-from backend.kivra_pool import SHARD_SIZE, ShardedTransport
+from backend.kivra_pool import SHARD_SIZE, NoCookieJar, ShardedTransport
 from backend.settings import Settings
 
 # Connecting should fail fast; the read timeout covers Kivra's own work.
@@ -53,6 +53,7 @@ def kivra_http_client(
         timeout=timeout,
         limits=limits,
         transport=transport,
+        cookies=NoCookieJar(),
     )
 
 
