@@ -10,7 +10,7 @@ where the page counts and filters by it; rows are built from plain tuples.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -131,42 +131,55 @@ def failure_entry(row: Row[Any], outcome: str) -> StatusFailure:
 
 
 def _rows(
-    deliveries: Iterable[Row[Any]], month: str, *, released: bool
+    deliveries: Iterable[Sequence[Any]], month: str, *, released: bool
 ) -> list[StatusRow]:
     """One row per employee from their deliveries, in the deliveries' order."""
     rows: dict[int, StatusRow] = {}
     failed_rows: set[int] = set()
-    for d in deliveries:
-        employee_id = d.employee_id
+    # Unpacked by position (the order of FIELDS, then the outcome): a large
+    # month has thousands of deliveries, and named access costs more.
+    for (
+        _id,
+        channel,
+        state,
+        reason,
+        error_code,
+        error_sv,
+        _error_en,
+        employee_id,
+        first_name,
+        last_name,
+        personnummer,
+        outcome,
+    ) in deliveries:
         row = rows.get(employee_id)
         if row is None:
             row = rows[employee_id] = StatusRow(
                 employee_id=employee_id,
-                employee_name=f"{d.first_name} {d.last_name}",
-                personnummer=mask_personnummer(d.personnummer),
+                employee_name=f"{first_name} {last_name}",
+                personnummer=mask_personnummer(personnummer),
                 period=month,
                 kivra=None,
                 min_lon=None,
                 reason=None,
                 source="product",
             )
-        outcome = d.outcome
-        if d.channel == CHANNEL_KIVRA:
+        if channel == CHANNEL_KIVRA:
             row.kivra = outcome
-        elif d.channel == CHANNEL_MIN_LON:
+        elif channel == CHANNEL_MIN_LON:
             row.min_lon = outcome
-        if d.channel == CHANNEL_KIVRA and employee_id not in failed_rows:
+        if channel == CHANNEL_KIVRA and employee_id not in failed_rows:
             # A Kivra row's reason is the newer one: the Min lön copy of a
             # send re-routed once Kivra access was granted still carries
             # "Kivra is not active", which no longer explains the outcome.
-            row.reason = _route_text(d.reason)
+            row.reason = _route_text(reason)
         else:
-            row.reason = row.reason or _route_text(d.reason)
+            row.reason = row.reason or _route_text(reason)
         if outcome == UNREACHABLE:
             row.reason = UNREACHABLE_SV
             failed_rows.add(employee_id)
-        elif d.state in FAILED_STATES:
-            row.reason = _reason(d)
+        elif state in FAILED_STATES:
+            row.reason = error_sv or error_code or _route_text(reason)
             failed_rows.add(employee_id)
     if released:
         # Min lön lists every released payslip, also one that went only to
