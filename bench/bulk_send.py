@@ -182,6 +182,7 @@ def summarise(  # noqa: PLR0917 - one call site, every part of the results
             "peak_rss_mb_product_total": round(
                 sum(p["peak_rss_mb"] for p in product), 1
             ),
+            "peak_rss_mb_product_at_once": result.peak_product_rss_mb,
             "processes": result.processes,
         },
         "emulator_record": {
@@ -218,7 +219,8 @@ def markdown(data: dict[str, Any]) -> list[str]:
     speedup = data["ratios"]["speedup_over_baseline"]
     share = data["ratios"]["share_of_ceiling"]
     scaled = pipe["wall_seconds"] * 10000 / count
-    memory = pipe["peak_rss_mb_product_total"]
+    memory = pipe["peak_rss_mb_product_at_once"]
+    memory_sum = pipe["peak_rss_mb_product_total"]
     m = data["machine"]
     base_how = (
         f"measured on {base['sample']} payslips and extrapolated to {count}"
@@ -246,7 +248,11 @@ def markdown(data: dict[str, Any]) -> list[str]:
         "|---|---:|---|",
         f"| wall time | {pipe['wall_seconds']:.1f} s (finalise {phases['finalise']:.1f}"
         f", send {phases['send']:.1f}, deliver {phases['deliver']:.1f}) | "
-        f"10,000 in ≤ 30 s: {mark(scaled <= 30)} (scaled: {scaled:.1f} s) |",
+        + (
+            f"10,000 in ≤ 30 s: {mark(scaled <= 30)} |"
+            if count >= 10000
+            else f"10,000 in ≤ 30 s: run with 10,000 (linear guess {scaled:.0f} s) |"
+        ),
         f"| payslips per second | {pipe['payslips_per_second']:.1f} | |",
         f"| sequential baseline | {base['payslips_per_second']:.1f}/s, "
         f"{base['seconds_for_all']:.0f} s for all ({base_how}) | |",
@@ -258,7 +264,8 @@ def markdown(data: dict[str, Any]) -> list[str]:
         f" ms, emulator {pipe['cpu_seconds_per_payslip']['emulator'] * 1000:.2f} ms | |",
         f"| send → outcome per payslip | p50 {pipe['send_to_outcome_ms']['p50']:.0f} ms"
         f", p95 {pipe['send_to_outcome_ms']['p95']:.0f} ms | |",
-        f"| peak memory, product processes together | {memory:.0f} MB | "
+        f"| peak memory, product processes together | {memory:.0f} MB at once "
+        f"(sum of each one's peak: {memory_sum:.0f} MB) | "
         f"≤ 400 MB: {mark(memory <= 400)} |",
         f"| emulator's record | {data['emulator_record']['contents']} contents, "
         f"{data['emulator_record']['duplicates']} duplicates | |",

@@ -126,6 +126,9 @@ class ProcessWatch:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._interval = interval
+        # The most the product's processes (all but the emulator) held at
+        # once, in bytes, over the samples.
+        self.peak_product_rss = 0
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def watch(self, role: str, pid: int) -> None:
@@ -152,16 +155,24 @@ class ProcessWatch:
         # The latest root is the most specific (an emulator or a worker is a
         # child of this process): its family is counted under its role.
         counted: set[int] = set()
+        rss_now: dict[str, int] = {}
         for role, root in reversed(roots):
             with contextlib.suppress(psutil.Error):
                 family = [root, *root.children(recursive=True)]
                 for proc in family:
                     if proc.pid not in counted:
                         counted.add(proc.pid)
-                        self._sample_one(role, proc)
+                        rss_now[role] = rss_now.get(role, 0) + self._sample_one(
+                            role, proc
+                        )
+        product = sum(rss for role, rss in rss_now.items() if role != "emulator")
+        with self._lock:
+            self.peak_product_rss = max(self.peak_product_rss, product)
 
-    def _sample_one(self, role: str, proc: psutil.Process) -> None:
+    def _sample_one(self, role: str, proc: psutil.Process) -> int:
+        """Sample one process; return its resident memory now (0 if gone)."""
         with contextlib.suppress(psutil.Error):
+            rss: int = proc.memory_info().rss
             times = proc.cpu_times()
             cpu = times.user + times.system
             peak = _peak_rss(proc.pid)
@@ -172,12 +183,15 @@ class ProcessWatch:
                 seen.role = role
                 seen.cpu = max(seen.cpu, cpu)
                 seen.peak_rss = max(seen.peak_rss, peak)
+            return rss
+        return 0
 
     def mark(self) -> None:
-        """Count CPU from now on (what each process used so far is left out)."""
+        """Count CPU (and memory held at once) from now on."""
         self.sample()
         with self._lock:
             self._base = {pid: seen.cpu for pid, seen in self._seen.items()}
+            self.peak_product_rss = 0
 
     def report(self) -> list[dict[str, Any]]:
         self.sample()

@@ -56,6 +56,7 @@ class PipelineResult:
     states: dict[str, int]
     per_delivery_ms: dict[str, float]
     processes: list[dict[str, Any]] = field(default_factory=list)
+    peak_product_rss_mb: float = 0.0
 
     @property
     def wall_seconds(self) -> float:
@@ -224,4 +225,5 @@ def run_pipeline(
             "max": round(max(waits, default=0.0), 1),
         },
         processes=processes,
+        peak_product_rss_mb=round(watch.peak_product_rss / 2**20, 1),
     )
