@@ -109,8 +109,16 @@ class ForeignTenant(msgspec.Struct, forbid_unknown_fields=True):
     name: str
 
 
+class KivraCompanyRecipient(msgspec.Struct, forbid_unknown_fields=True):
+    # SE + orgnr + 01, the key companymatch/vatnr answers with.
+    vat_number: str
+    state: str
+
+
 class KivraDemo(msgspec.Struct, forbid_unknown_fields=True):
     recipients: list[KivraRecipient]
+    # Companies with a Kivra mailbox, for the demo's company invoices.
+    companies: list[KivraCompanyRecipient] = msgspec.field(default_factory=list)
     foreign_tenants: list[ForeignTenant] = msgspec.field(default_factory=list)
 
 
@@ -272,9 +280,11 @@ def seed_emulator(base_url: str, kivra: KivraDemo) -> int | None:
             return None
         for recipient in kivra.recipients:
             operator.seed_recipient(recipient.personnummer, recipient.state)
+        for company in kivra.companies:
+            operator.seed_recipient(company.vat_number, company.state)
         for tenant in kivra.foreign_tenants:
             operator.seed_foreign_tenant(tenant.orgnr, tenant.name)
-    return len(kivra.recipients)
+    return len(kivra.recipients) + len(kivra.companies)
 
 
 def demo_command(settings: Settings) -> int:

@@ -112,7 +112,7 @@ def test_demo_seeds_emulator_kivra_users_and_foreign_tenant(
     demo, kivra = load_demo()
     first = seed_emulator(kivra_emulator.base_url, kivra)
     second = seed_emulator(kivra_emulator.base_url, kivra)
-    assert first == second == len(kivra.recipients)
+    assert first == second == len(kivra.recipients) + len(kivra.companies)
     pending = next(
         c for c in demo.companies if c.activation.story == "kivra_access_pending"
     )
@@ -123,9 +123,12 @@ def test_demo_seeds_emulator_kivra_users_and_foreign_tenant(
         key[1]: recipient.state
         for key, recipient in kivra_emulator.state.recipients.items()
     }
-    assert {r.personnummer: r.state for r in kivra.recipients} == {
-        number: str(state) for number, state in states.items()
+    expected = {r.personnummer: r.state for r in kivra.recipients} | {
+        c.vat_number: c.state for c in kivra.companies
     }
+    assert expected == {number: str(state) for number, state in states.items()}
+    # The demo's customer company has a mailbox, so its invoices go to Kivra.
+    assert "SE559900246501" in expected
 
 
 def test_demo_kivra_users_are_demo_employees() -> None:
