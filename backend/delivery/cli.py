@@ -29,6 +29,7 @@ from backend.delivery.reach import UNREACHABLE, UNREACHABLE_SV
 from backend.delivery.runtime import run_worker, worker_kivra_client
 from backend.delivery.worker import DeliveryWorker
 from backend.errors import AppError
+from backend.invoices.worker import InvoiceWorker
 from backend.kivra.errors import KivraError
 from backend.kivra_factory import kivra_client, kivra_http_client
 from backend.payroll.models import Company
@@ -192,10 +193,11 @@ def worker_command(settings: Settings, *, once: bool) -> None:
 
 
 async def _once(settings: Settings, factory: sessionmaker[Session]) -> None:
+    # One round of each outbox, as the long-running worker would make.
     async with kivra_http_client(settings) as http:
-        await DeliveryWorker(
-            factory, worker_kivra_client(settings, http), settings
-        ).run_once()
+        kivra = worker_kivra_client(settings, http)
+        await DeliveryWorker(factory, kivra, settings).run_once()
+        await InvoiceWorker(factory, kivra, settings).run_once()
 
 
 __all__ = ["send_payslips_command", "worker_command"]

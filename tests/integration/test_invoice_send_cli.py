@@ -160,3 +160,34 @@ def test_api_embedded_worker_sends_invoices(
         engine.dispose()
     assert row.state == "delivered"
     assert row.content_key == kivra_emulator.operator.received(PERSON)[0]["key"]
+
+
+def test_worker_once_sends_queued_invoices(
+    factory: sessionmaker[Session], kivra_emulator: EmulatorHandle
+) -> None:
+    """One `kivra-lon worker --once` round empties the invoice outbox too."""
+    server = ApiServer("", load_settings(), factory)
+    company = invoicing_company(server)
+    person = add_customer(
+        factory, company.company_id, kind="person", personnummer=PERSON
+    )
+    invoice = add_invoice(factory, company.company_id, person.id)
+    kivra_emulator.operator.seed_recipient(PERSON, "active")
+    runner = CliRunner()
+    approved = runner.invoke(
+        main,
+        ["approve-agreement", "--company", company.orgnr, "--scopes", "invoices"],
+    )
+
+    queued = runner.invoke(
+        main, ["send-invoices", "--company", company.orgnr, "--unsent"]
+    )
+    before = [r.state for r in deliveries_of(factory, [invoice])]
+    once = runner.invoke(main, ["worker", "--once"])
+
+    assert approved.exit_code == 0, approved.output
+    assert queued.exit_code == 0, queued.output
+    assert before == ["pending"]
+    assert once.exit_code == 0, once.output
+    assert [r.state for r in deliveries_of(factory, [invoice])] == ["delivered"]
+    assert len(kivra_emulator.operator.received(PERSON)) == 1
