@@ -1,8 +1,8 @@
 """The status page's product rows: the month's deliveries, read and shaped.
 
 The month's deliveries are reached through the run's unique (company,
-period) index and the payslips of that run, so a read costs what the month
-holds, not the company's whole history. Each delivery's shown outcome
+period) index and the run's send jobs, so a read costs what the month holds,
+not the company's whole history. Each delivery's shown outcome
 (`backend.delivery.reach.shown_outcome`) is worked out in the database,
 where the page counts and filters by it; rows are built from plain tuples.
 """
@@ -44,7 +44,7 @@ from backend.delivery.reach import (
 )
 from backend.delivery.routing import REASON_TEXTS
 from backend.logging import mask_personnummer
-from backend.payroll.models import Employee, PayrollRun, Payslip
+from backend.payroll.models import Employee, PayrollRun
 from shared_types.agreements import StatusFailure, StatusRow
 
 FAILED_STATES = frozenset({FAILED, EXPIRED})
@@ -79,15 +79,15 @@ def run_released(company_id: int, month: str) -> Exists:
 def month_deliveries(company_id: int, month: str, *columns: Any) -> Select[Any]:
     """`columns` of the company's deliveries in the month, with their employee.
 
-    The run is found through its unique (company, period) index, and its
-    deliveries through the payslips of that run, so the cost follows the
-    month's rows, not the company's whole history.
+    The run is found through its unique (company, period) index and its
+    deliveries through its send jobs, whose rows the outbox wrote together:
+    the cost follows the month's rows, not the company's whole history.
     """
     return (
         select(*columns)
         .select_from(Delivery)
-        .join(Payslip, Payslip.id == Delivery.payslip_id)
-        .join(PayrollRun, PayrollRun.id == Payslip.payroll_run_id)
+        .join(SendJob, SendJob.id == Delivery.send_job_id)
+        .join(PayrollRun, PayrollRun.id == SendJob.payroll_run_id)
         .join(Employee, Employee.id == Delivery.employee_id)
         .where(PayrollRun.company_id == company_id, PayrollRun.period == month)
     )

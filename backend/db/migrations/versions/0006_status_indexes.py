@@ -6,9 +6,9 @@ history. The composite (company, period) index finds the month directly and
 also serves every lookup by company, so it replaces the single-column one.
 
 The product's own deliveries need no new index: the page reaches them
-through the run's unique (company, period) index, the unique
-(payroll run, employee) index of payslips and the unique (payslip, channel)
-index of deliveries.
+through the run's unique (company, period) index, the send jobs' run index
+and the deliveries' send job index, and a Min lön copy's Kivra sibling
+through the unique (payslip, channel) index.
 
 Revision ID: 0006_status_indexes
 Revises: 0005_payment_webhooks
