@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import msgspec
 
-from backend.db.base import utcnow
 from backend.payroll import documents
 
 # From this many payslips on, a pool renders them; below, this process does.
@@ -44,7 +44,9 @@ class Rendered:
 
 def render_one(inp: documents.PayslipDocumentInput) -> Rendered:
     """Render one payslip's PDF, salary slip (JSON) and HTML."""
-    issued_at = inp.issued_at or utcnow()
+    # Not `backend.db.base.utcnow`: the pool's processes need no database
+    # library, and each would carry it in memory.
+    issued_at = inp.issued_at or datetime.now(UTC)
     return Rendered(
         pdf=documents.render_pdf(inp),
         salary_slip=msgspec.json.encode(
@@ -73,5 +75,12 @@ def render_many(
     chunks = [inputs[start : start + CHUNK] for start in range(0, len(inputs), CHUNK)]
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(processes, mp_context=context) as pool:
-        for rendered in pool.map(_render_chunk, chunks):
-            yield from rendered
+        # A few chunks per process in flight, not the whole run: rendered
+        # documents wait in memory only until the caller has stored them.
+        ahead = processes * 2
+        pending = deque(pool.submit(_render_chunk, c) for c in chunks[:ahead])
+        for chunk in chunks[ahead:]:
+            yield from pending.popleft().result()
+            pending.append(pool.submit(_render_chunk, chunk))
+        while pending:
+            yield from pending.popleft().result()
