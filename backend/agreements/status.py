@@ -13,21 +13,21 @@ from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from backend.agreements.gate import gate_for
 from backend.agreements.models import KivraActivation
 from backend.agreements.service import card_state
 from backend.agreements.status_rows import (
-    FAILED_STATES,
-    FIELDS,
-    ORDER,
     SHOWN_IN_MIN_LON,
-    failure_entry,
+    failed_or_open,
+    failures_and_pending,
     month_deliveries,
+    month_details,
     outcome_column,
-    product_rows,
+    product_page,
+    rows_of,
     run_released,
 )
 from backend.delivery.models import (
@@ -35,7 +35,6 @@ from backend.delivery.models import (
     CHANNEL_MIN_LON,
     DELIVERY_STATES,
     FAILED,
-    OPEN_STATES,
     Delivery,
 )
 from backend.delivery.reach import NOT_IN_MIN_LON, UNREACHABLE
@@ -127,22 +126,13 @@ def status_page(
         )
     ):
         totals[(total.channel, total.outcome)] += total.n
-    failures: list[StatusFailure] = []
-    pending: list[StatusFailure] = []
-    for d in session.execute(
-        month_deliveries(company_id, month, *FIELDS, shown.label("outcome"))
-        .where(
-            or_(
-                Delivery.state.in_(sorted(FAILED_STATES | OPEN_STATES)),
-                shown == UNREACHABLE,
-            )
-        )
-        .order_by(*ORDER)
-    ):
-        if d.outcome == UNREACHABLE or d.state in FAILED_STATES:
-            failures.append(failure_entry(d, d.outcome))
-        elif d.state in OPEN_STATES:
-            pending.append(failure_entry(d, d.outcome))
+    whole = limit is None and outcome is None
+    details = month_details(company_id, month)
+    if not whole:
+        # The rows come a page at a time: read only what the lists need.
+        details = details.where(failed_or_open())
+    deliveries = session.execute(details).all()
+    failures, pending = failures_and_pending(deliveries)
     # Two facts of the month in one round trip.
     facts = session.execute(
         select(
@@ -151,15 +141,20 @@ def status_page(
         )
     ).one()
     released, moved = bool(facts.released), bool(facts.moved)
-    rows, product_total = product_rows(
-        session,
-        company_id,
-        month,
-        released=released,
-        limit=limit,
-        offset=offset,
-        outcome=outcome,
-    )
+    if whole:
+        # One read of the month gives the lists and every row.
+        rows = rows_of(deliveries, month, released=released)
+        product_total = len(rows)
+    else:
+        rows, product_total = product_page(
+            session,
+            company_id,
+            month,
+            released=released,
+            limit=limit,
+            offset=offset,
+            outcome=outcome,
+        )
     old_rows: list[StatusRow] = []
     if moved:
         for old in session.scalars(

@@ -22,6 +22,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    or_,
     select,
 )
 from sqlalchemy.orm import Session
@@ -33,6 +34,7 @@ from backend.delivery.models import (
     FAILED,
     JOB_DONE,
     JOB_SENDING,
+    OPEN_STATES,
     Delivery,
     SendJob,
 )
@@ -130,7 +132,7 @@ def failure_entry(row: Row[Any], outcome: str) -> StatusFailure:
     )
 
 
-def _rows(
+def rows_of(
     deliveries: Iterable[Sequence[Any]], month: str, *, released: bool
 ) -> list[StatusRow]:
     """One row per employee from their deliveries, in the deliveries' order."""
@@ -190,7 +192,37 @@ def _rows(
     return list(rows.values())
 
 
-def product_rows(
+def month_details(company_id: int, month: str) -> Select[Any]:
+    """Each of the month's deliveries as FIELDS and its shown outcome, in the
+    page's order (by name)."""
+    return month_deliveries(
+        company_id, month, *FIELDS, outcome_column().label("outcome")
+    ).order_by(*ORDER)
+
+
+def failed_or_open() -> ColumnElement[bool]:
+    """The deliveries the failures and pending lists are made of."""
+    return or_(
+        Delivery.state.in_(sorted(FAILED_STATES | OPEN_STATES)),
+        outcome_column() == UNREACHABLE,
+    )
+
+
+def failures_and_pending(
+    deliveries: Iterable[Row[Any]],
+) -> tuple[list[StatusFailure], list[StatusFailure]]:
+    """The failed (or unreachable) deliveries and those still waiting."""
+    failures: list[StatusFailure] = []
+    pending: list[StatusFailure] = []
+    for d in deliveries:
+        if d.outcome == UNREACHABLE or d.state in FAILED_STATES:
+            failures.append(failure_entry(d, d.outcome))
+        elif d.state in OPEN_STATES:
+            pending.append(failure_entry(d, d.outcome))
+    return failures, pending
+
+
+def product_page(
     session: Session,
     company_id: int,
     month: str,
@@ -200,16 +232,8 @@ def product_rows(
     offset: int,
     outcome: str | None,
 ) -> tuple[list[StatusRow], int]:
-    """The month's rows of this product, a page of them when `limit` is set,
-    and how many rows there are in all (with the outcome filter)."""
-    everything = month_deliveries(
-        company_id, month, *FIELDS, outcome_column().label("outcome")
-    )
-    if limit is None and outcome is None:
-        rows = _rows(
-            session.execute(everything.order_by(*ORDER)), month, released=released
-        )
-        return rows, len(rows)
+    """A page of the month's rows (all from `offset` without `limit`), those
+    with `outcome` when given, and how many such rows there are in all."""
     # One line per employee, with how many there are in all (a window over
     # the grouped lines, so the page and its total take one query).
     employees = month_deliveries(
@@ -242,6 +266,6 @@ def product_rows(
     total = lines[0].total
     ids = [line.employee_id for line in lines]
     deliveries = session.execute(
-        everything.where(Delivery.employee_id.in_(ids)).order_by(*ORDER)
+        month_details(company_id, month).where(Delivery.employee_id.in_(ids))
     )
-    return _rows(deliveries, month, released=released), total
+    return rows_of(deliveries, month, released=released), total
