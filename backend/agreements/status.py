@@ -92,6 +92,51 @@ def _check_paging(limit: int | None, offset: int, outcome: str | None) -> None:
         )
 
 
+def _old_product_rows(
+    session: Session,
+    company_id: int,
+    month: str,
+    outcome: str | None,
+    *,
+    totals: Counter[tuple[str, str]],
+    failures: list[StatusFailure],
+) -> list[StatusRow]:
+    """The month's rows imported from the old product (with `outcome` only,
+    when given); their outcomes are added to `totals` and their failures to
+    `failures`."""
+    rows: list[StatusRow] = []
+    for old in session.scalars(
+        select(VlaDelivery)
+        .where(VlaDelivery.company_id == company_id, VlaDelivery.period == month)
+        .order_by(VlaDelivery.id)
+    ):
+        totals[(old.channel, old.outcome)] += 1
+        if outcome is None or old.outcome == outcome:
+            rows.append(
+                StatusRow(
+                    employee_id=None,
+                    employee_name=old.employee_name,
+                    personnummer=old.personnummer_masked,
+                    period=old.period,
+                    kivra=old.outcome if old.channel == CHANNEL_KIVRA else None,
+                    min_lon=old.outcome if old.channel == CHANNEL_MIN_LON else None,
+                    reason=old.reason or None,
+                    source="vla",
+                )
+            )
+        if old.outcome == FAILED:
+            failures.append(
+                StatusFailure(
+                    employee_name=old.employee_name,
+                    personnummer=old.personnummer_masked,
+                    channel=old.channel,
+                    outcome=old.outcome,
+                    reason=old.reason,
+                )
+            )
+    return rows
+
+
 def status_page(
     session: Session,
     company_id: int,
@@ -155,37 +200,13 @@ def status_page(
             offset=offset,
             outcome=outcome,
         )
-    old_rows: list[StatusRow] = []
-    if moved:
-        for old in session.scalars(
-            select(VlaDelivery)
-            .where(VlaDelivery.company_id == company_id, VlaDelivery.period == month)
-            .order_by(VlaDelivery.id)
-        ):
-            totals[(old.channel, old.outcome)] += 1
-            if outcome is None or old.outcome == outcome:
-                old_rows.append(
-                    StatusRow(
-                        employee_id=None,
-                        employee_name=old.employee_name,
-                        personnummer=old.personnummer_masked,
-                        period=old.period,
-                        kivra=old.outcome if old.channel == CHANNEL_KIVRA else None,
-                        min_lon=old.outcome if old.channel == CHANNEL_MIN_LON else None,
-                        reason=old.reason or None,
-                        source="vla",
-                    )
-                )
-            if old.outcome == FAILED:
-                failures.append(
-                    StatusFailure(
-                        employee_name=old.employee_name,
-                        personnummer=old.personnummer_masked,
-                        channel=old.channel,
-                        outcome=old.outcome,
-                        reason=old.reason,
-                    )
-                )
+    old_rows = (
+        _old_product_rows(
+            session, company_id, month, outcome, totals=totals, failures=failures
+        )
+        if moved
+        else []
+    )
     page = None
     if limit is None:
         rows += old_rows
