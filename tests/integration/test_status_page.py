@@ -152,3 +152,66 @@ def test_status_page_pages_and_filters_rows_keeping_the_month_totals(
     for name, answer in refused.items():
         assert answer.status_code == 422, name
         assert answer.json()["errors"][0]["field"] == name.split("_")[0]
+
+
+def test_status_page_pages_run_on_into_the_old_products_rows(
+    activation_world: ActivationWorld,
+) -> None:
+    """A moved company's month: this product's rows first, then the imported
+    ones, paged as one list; the outcome filter reaches both."""
+    company = build_company(activation_world.api.session_factory, employees=3)
+    cid = company.company_id
+    with activation_world.api.session_factory.begin() as session:
+        run = session.get(PayrollRun, company.run_id)
+        assert run is not None
+        run.pay_date = date(2099, 1, 25)
+    export = {
+        "format": "vla-kivra-export",
+        "version": 1,
+        "exported_at": "2026-11-30T12:00:00Z",
+        "company": {"orgnr": company.orgnr, "name": "Flyttbolaget AB"},
+        "agreement": None,
+        "deliveries": [
+            {
+                "period": PERIOD,
+                "personnummer": f"19121212{1212 + index:04d}",
+                "name": f"Gammal Person{index}",
+                "channel": "kivra",
+                "outcome": "failed" if index == 2 else "delivered",
+                "delivered_at": "2026-10-25T06:00:00Z",
+                "reason": "Kivra svarade 40032" if index == 2 else "",
+            }
+            for index in range(3)
+        ],
+    }
+    with client_for(activation_world.api, company.admin_email) as admin:
+        approved = admin.post(
+            f"/api/companies/{cid}/agreement/approve",
+            json={
+                "terms_version": CURRENT.version,
+                "scopes": ["payslips"],
+                "entry_point": "fler_losningar",
+                "resume_send": {"period": PERIOD, "mode": "pay_date"},
+            },
+        )
+        assert approved.status_code == 200, approved.text
+        imported = admin.post(f"/api/companies/{cid}/legacy/vla-import", json=export)
+        assert imported.status_code == 200, imported.text
+        url = f"/api/companies/{cid}/status"
+        whole = admin.get(url, params={"month": PERIOD}).json()
+        pages = [
+            admin.get(
+                url, params={"month": PERIOD, "limit": 2, "offset": offset}
+            ).json()
+            for offset in (0, 2, 4)
+        ]
+        failed = admin.get(
+            url, params={"month": PERIOD, "outcome": "failed", "limit": 5}
+        ).json()
+
+    assert [row["source"] for row in whole["rows"]] == ["product"] * 3 + ["vla"] * 3
+    assert [row for page in pages for row in page["rows"]] == whole["rows"]
+    assert [page["page"]["total"] for page in pages] == [6, 6, 6]
+    assert [row["employee_name"] for row in failed["rows"]] == ["Gammal Person2"]
+    assert failed["page"] == {"total": 1, "limit": 5, "offset": 0}
+    assert failed["totals"] == whole["totals"]
