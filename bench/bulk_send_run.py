@@ -139,7 +139,8 @@ def summarise(  # noqa: PLR0917 - one call site, every part of the results
     baseline_seconds = count / baseline.per_second
     return {
         "benchmark": "bulk_send",
-        "machine": info,
+        "machine": info
+        | {"load_average_after": [round(x, 2) for x in os.getloadavg()]},
         "settings": {
             "employees": count,
             "kivra_users": result.to_kivra,
@@ -224,7 +225,8 @@ def markdown(data: dict[str, Any]) -> list[str]:
         f"{m['nproc']} cores ({m['cpu_model']}), {m['ram_gb']} GB RAM, Python "
         f"{m['python']}, SQLite {m['sqlite']}"
         + (f", PostgreSQL {m['postgresql']}" if "postgresql" in m else "")
-        + f"; load average {m['load_average']} at the start, {m['taken_at']}.",
+        + f"; load average {m['load_average']} at the start, "
+        f"{m.get('load_average_after')} at the end, {m['taken_at']}.",
         f"Database {data['settings']['database']}, emulator latency "
         f"{data['settings']['latency_ms']:.0f} ms, "
         f"{data['settings']['worker_processes']} worker process(es) with "

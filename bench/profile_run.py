@@ -209,7 +209,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     say(f"profile: pipeline {result.wall_seconds:.1f} s; samples in {folder}")
     return {
         "benchmark": "profile",
-        "machine": info,
+        "machine": info
+        | {"load_average_after": [round(x, 2) for x in os.getloadavg()]},
         "settings": {
             "employees": count,
             "latency_ms": args.latency_ms,
@@ -242,7 +243,8 @@ def markdown(data: dict[str, Any]) -> list[str]:
         f"# Where the time goes: {count} payslips",
         "",
         f"{m['nproc']} cores ({m['cpu_model']}), load average {m['load_average']} "
-        f"at the start, {m['taken_at']}. Pipeline {pipe['wall_seconds']:.1f} s "
+        f"at the start, {m.get('load_average_after')} at the end, "
+        f"{m['taken_at']}. Pipeline {pipe['wall_seconds']:.1f} s "
         f"(finalise {pipe['phases_seconds']['finalise']:.1f}, send "
         f"{pipe['phases_seconds']['send']:.1f}, deliver "
         f"{pipe['phases_seconds']['deliver']:.1f}), sampled by py-spy at "

@@ -132,7 +132,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     return {
         "benchmark": "scale_out",
-        "machine": info,
+        "machine": info
+        | {"load_average_after": [round(x, 2) for x in os.getloadavg()]},
         "settings": {
             "employees": args.employees,
             "latency_ms": args.latency_ms,
@@ -161,7 +162,8 @@ def markdown(data: dict[str, Any]) -> list[str]:
         f"{m['nproc']} cores ({m['cpu_model']}), {m['ram_gb']} GB RAM, Python "
         f"{m['python']}"
         + (f", PostgreSQL {m['postgresql']}" if "postgresql" in m else "")
-        + f"; load average {m['load_average']} at the start, {m['taken_at']}. "
+        + f"; load average {m['load_average']} at the start, "
+        f"{m.get('load_average_after')} at the end, {m['taken_at']}. "
         f"Emulator latency {data['settings']['latency_ms']:.0f} ms, sandbox mode; "
         f"{data['settings']['concurrency_per_worker']} requests in flight per worker.",
         "",
