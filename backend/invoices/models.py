@@ -53,9 +53,11 @@ REFERENCE_KINDS = (SE_OCR, TENANT_REF)
 UNPAID = "unpaid"
 SCHEDULED = "scheduled"
 PAID = "paid"
+# Settled amounts that do not yet reach what is owed.
+PARTIALLY_PAID = "partially_paid"
 PAYMENT_FAILED = "failed"
 NOT_PAYABLE = "not_payable"
-PAYMENT_STATES = (UNPAID, SCHEDULED, PAID, PAYMENT_FAILED, NOT_PAYABLE)
+PAYMENT_STATES = (UNPAID, SCHEDULED, PARTIALLY_PAID, PAID, PAYMENT_FAILED, NOT_PAYABLE)
 
 # Outbox channels and the two outcome states only invoices have; the others
 # are those of `backend.delivery.models`.
@@ -153,7 +155,7 @@ class Invoice(Base):
     # False when the due date is a weekend or Swedish holiday: flagged, kept.
     due_date_is_bank_day: Mapped[bool] = mapped_column(default=True)
     # One of PAYMENT_STATES.
-    payment_state: Mapped[str] = mapped_column(String(12), default=UNPAID)
+    payment_state: Mapped[str] = mapped_column(String(20), default=UNPAID)
     paid_amount: Mapped[Decimal | None] = mapped_column(Money)
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_by_user_id: Mapped[int | None] = mapped_column(
@@ -268,5 +270,8 @@ class InvoicePaymentEvent(Base):
     payment_event: Mapped[str | None] = mapped_column(String(60))
     payment_type: Mapped[str | None] = mapped_column(String(60))
     amount: Mapped[Decimal | None] = mapped_column(Money)
+    # Why a genuine event was kept but not applied (e.g. "amount_invalid");
+    # None when it was applied or needed nothing.
+    problem: Mapped[str | None] = mapped_column(String(40))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
