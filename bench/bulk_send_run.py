@@ -66,6 +66,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default=2000,
         help="payslips the CPU-bound ceiling renders (a rate; no need for all N)",
     )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600,
+        help="seconds the send may take before the benchmark gives up",
+    )
     parser.add_argument("--name", default="bulk_send")
     parser.add_argument("--results", default=str(RESULTS))
     return parser.parse_args(argv)
@@ -108,7 +114,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             knobs = worker_settings(url, emulator.base_url, args.concurrency)
             with worker_processes(args.workers, knobs, watch):
                 say("pipeline: finalise, send, deliver ...")
-                result = run_pipeline(factory, settings, company_id, count, watch)
+                result = run_pipeline(
+                    factory, settings, company_id, count, watch, timeout=args.timeout
+                )
             say(
                 f"pipeline: {result.wall_seconds:.1f} s, "
                 f"{count / result.wall_seconds:.1f} payslips/s"

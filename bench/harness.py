@@ -14,9 +14,12 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import json
 import os
 import platform
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -54,6 +57,7 @@ CLIENT_SECRET = "bench-secret"  # noqa: S105 - the local emulator's credential
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 # Share of employees who are Kivra users; the rest read Min lön.
 KIVRA_SHARE = 0.8
+PR_SET_PDEATHSIG = 1
 
 
 def say(line: str) -> None:
@@ -222,6 +226,17 @@ def _short_name(proc: psutil.Process) -> str:
     return "?"
 
 
+def die_with_parent() -> None:
+    """In a child process: be sent SIGTERM when the benchmark's process dies.
+
+    A benchmark killed mid-run (a timeout, Ctrl-C) would otherwise leave its
+    emulator and workers running, and holding its output pipes open.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -262,7 +277,10 @@ class Emulator:
         command += ["--mode", mode, "--latency-ms", str(latency_ms)]
         # The product's own command line, started from this virtualenv.
         self._proc = subprocess.Popen(  # noqa: S603
-            command, env=product_env(), stdout=subprocess.DEVNULL
+            command,
+            env=product_env(),
+            stdout=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - only prctl, no threads touched
         )
         _wait_for_port(self.port, self._proc, "the emulator")
         self.operator = httpx.Client(base_url=f"{self.base_url}/_emulator", timeout=120)

@@ -11,12 +11,15 @@ process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -35,6 +38,7 @@ from bench.harness import (
     CLIENT_SECRET,
     PERIOD,
     ProcessWatch,
+    die_with_parent,
     percentile,
     product_env,
 )
@@ -83,17 +87,24 @@ def worker_processes(
     count: int, settings: dict[str, object], watch: ProcessWatch
 ) -> Iterator[list[subprocess.Popen[bytes]]]:
     """Start `count` `kivra-lon worker` processes; stop them at the end."""
-    procs = []
-    for n in range(count):
-        env = product_env(**settings, worker_id=f"bench-worker-{n + 1}")
-        # The product's own command line, started from this virtualenv.
-        proc = subprocess.Popen(  # noqa: S603
-            [str(BIN / "kivra-lon"), "worker"], env=env, stdout=subprocess.DEVNULL
-        )
-        procs.append(proc)
-        watch.watch("worker", proc.pid)
-    _wait_until_idle(procs)
+    procs: list[subprocess.Popen[bytes]] = []
+    logs = Path(tempfile.mkdtemp(prefix="kivra-lon-bench-workers-"))
     try:
+        for n in range(count):
+            env = product_env(**settings, worker_id=f"bench-worker-{n + 1}")
+            # Warnings and errors only (see product_env), kept for a look.
+            log = (logs / f"worker-{n + 1}.log").open("wb")
+            # The product's own command line, started from this virtualenv.
+            proc = subprocess.Popen(  # noqa: S603
+                [str(BIN / "kivra-lon"), "worker"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,  # noqa: PLW1509 - only prctl, no threads touched
+            )
+            procs.append(proc)
+            watch.watch("worker", proc.pid)
+        _wait_until_idle(procs)
         yield procs
     finally:
         for proc in procs:
@@ -116,7 +127,11 @@ def _wait_until_idle(procs: list[subprocess.Popen[bytes]]) -> None:
     watched = [psutil.Process(proc.pid) for proc in procs]
 
     def used() -> float:
-        return sum(sum(p.cpu_times()[:2]) for p in watched)
+        total = 0.0
+        for proc in watched:
+            with contextlib.suppress(psutil.Error):
+                total += sum(proc.cpu_times()[:2])
+        return total
 
     last = used()
     while time.monotonic() < deadline:
@@ -165,7 +180,17 @@ def _wait_until_done(
             ):
                 return
         time.sleep(0.02)
-    raise TimeoutError(f"the send job was not done within {timeout:.0f} s")
+    with factory() as session:
+        states = dict(
+            session.execute(
+                select(Delivery.state, func.count())
+                .where(Delivery.send_job_id == job_id)
+                .group_by(Delivery.state)
+            ).all()
+        )
+    raise TimeoutError(
+        f"the send job was not done within {timeout:.0f} s; deliveries: {states}"
+    )
 
 
 def run_pipeline(
@@ -175,7 +200,7 @@ def run_pipeline(
     payslips: int,
     watch: ProcessWatch,
     *,
-    timeout: float = 3600,
+    timeout: float = 600,
 ) -> PipelineResult:
     """Finalise and send the company's run; wait until every delivery is done.
 

@@ -162,6 +162,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600,
+        help="seconds the send may take before the benchmark gives up",
+    )
     parser.add_argument("--name", default="profile")
     parser.add_argument("--results", default=str(RESULTS))
     return parser.parse_args(argv)
@@ -194,7 +200,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 spies = [Spy(os.getpid(), folder, "all")]
                 idle = [Spy(p.pid, folder, "worker", idle=True) for p in workers]
                 try:
-                    result = run_pipeline(factory, settings, company_id, count, watch)
+                    result = run_pipeline(
+                        factory,
+                        settings,
+                        company_id,
+                        count,
+                        watch,
+                        timeout=args.timeout,
+                    )
                 finally:
                     for spy in [*spies, *idle]:
                         spy.stop()

@@ -48,6 +48,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--database", choices=["sqlite", "postgresql"], default="postgresql"
     )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600,
+        help="seconds the send may take before the benchmark gives up",
+    )
     parser.add_argument("--name", default="scale_out")
     parser.add_argument("--results", default=str(RESULTS))
     return parser.parse_args(argv)
@@ -75,7 +81,9 @@ def one_run(args: argparse.Namespace, workers: int) -> dict[str, Any]:
             knobs = worker_settings(url, emulator.base_url, args.concurrency)
             say(f"scale-out: {workers} worker process(es) ...")
             with worker_processes(workers, knobs, watch):
-                result = run_pipeline(factory, settings, company_id, count, watch)
+                result = run_pipeline(
+                    factory, settings, company_id, count, watch, timeout=args.timeout
+                )
             contents = emulator.contents()
         watch.stop()
         with factory() as session:
