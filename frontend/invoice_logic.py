@@ -56,6 +56,7 @@ OUTCOME_LABELS: dict[str, tuple[str, str]] = {
 PAYMENT_LABELS: dict[str, tuple[str, str]] = {
     "unpaid": ("Obetald", "Unpaid"),
     "scheduled": ("Betalning planerad", "Payment scheduled"),
+    "partially_paid": ("Delvis betald", "Partly paid"),
     "paid": ("Betald", "Paid"),
     "failed": ("Betalningen misslyckades", "Payment failed"),
     "overdue": ("Förfallen", "Overdue"),
@@ -78,6 +79,7 @@ _OUTCOME_COLOURS = {
 _PAYMENT_COLOURS = {
     "unpaid": "gray",
     "scheduled": "amber",
+    "partially_paid": "amber",
     "paid": "green",
     "failed": "red",
     "overdue": "red",

@@ -13,8 +13,11 @@ Each invoice has one delivery outcome, taken from its latest delivery:
 - `not_sent`: never sent (or a send was cancelled).
 
 and one payment state: `unpaid`, `scheduled` (the customer scheduled the
-payment in Kivra), `paid`, `failed` (the payment failed), `overdue` (unpaid
-after its due date, in Swedish time) or `not_payable` (a credit note). The
+payment in Kivra), `partially_paid` (payments have come in but do not yet
+reach what the invoice asks for; `paid_amount` says how much), `paid`,
+`failed` (the payment failed), `overdue` (unpaid after its due date, in
+Swedish time) or `not_payable` (a credit note, or a reminder of an invoice
+credited in full). The
 counts partition the month's invoices: an overdue invoice is counted as
 overdue, not as unpaid.
 """
@@ -30,7 +33,7 @@ InvoiceOutcome = Literal[
     "delivered", "notified", "print", "failed", "pending", "not_sent"
 ]
 InvoicePaymentState = Literal[
-    "unpaid", "scheduled", "paid", "failed", "overdue", "not_payable"
+    "unpaid", "scheduled", "partially_paid", "paid", "failed", "overdue", "not_payable"
 ]
 
 
@@ -50,6 +53,7 @@ class InvoicePaymentCounts(ApiStruct):
 
     unpaid: int = 0
     scheduled: int = 0
+    partially_paid: int = 0
     paid: int = 0
     failed: int = 0
     overdue: int = 0

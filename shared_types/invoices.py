@@ -23,7 +23,9 @@ GiroKind = Literal["bankgiro", "plusgiro"]
 Fallback = Literal["email", "print"]
 InvoiceKind = Literal["invoice", "reminder", "credit_note"]
 ReferenceKind = Literal["SE_OCR", "TENANT_REF"]
-PaymentState = Literal["unpaid", "scheduled", "paid", "failed", "not_payable"]
+PaymentState = Literal[
+    "unpaid", "scheduled", "partially_paid", "paid", "failed", "not_payable"
+]
 
 ShortText = Annotated[str, msgspec.Meta(max_length=40)]
 Text = Annotated[str, msgspec.Meta(max_length=300)]

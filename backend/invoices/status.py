@@ -45,7 +45,9 @@ _OUTCOME_BY_STATE: dict[str, InvoiceOutcome] = {
     "retrying": "pending",
     "cancelled": "not_sent",
 }
-_PAYMENT_STATES = frozenset({"unpaid", "scheduled", "paid", "failed", "not_payable"})
+_PAYMENT_STATES = frozenset(
+    {"unpaid", "scheduled", "partially_paid", "paid", "failed", "not_payable"}
+)
 
 
 def current_month(now: datetime) -> str:

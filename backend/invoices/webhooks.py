@@ -8,10 +8,17 @@ operator set in `KIVRA_WEBHOOK_SECRETS`). A genuine event is stored in
 changes nothing and is acknowledged, so Kivra stops retrying. The invoice is
 found by the content key its Kivra delivery got, and its payment state moves:
 
-- `scheduled` → scheduled, unless it is already paid;
-- `settled` → paid, with the amount (added up over partial payments) and
-  the time of payment; the company's admins get a notice;
-- `failed` → failed, unless it is already paid; the admins get a notice.
+- `scheduled` → scheduled, unless money has already come in;
+- `settled` → the amount is added to what was paid before; the invoice is
+  paid once that reaches what it asks for (its total less its credit notes),
+  partially paid before; the company's admins get a notice;
+- `failed` → failed, unless money has already come in; the admins get a
+  notice unless the invoice is paid.
+
+A genuine event whose amount is not a positive amount in kronor, or whose
+currency is not SEK, is kept with its `problem` and acknowledged (Kivra's
+retry would send the same content again) but applied to nothing: an operator
+finds it by the `payment_webhook.invalid` log event or the column.
 
 A credit note is never payable and keeps its state. `invoice_declined` and
 types this code does not know are recorded and acknowledged only.
@@ -24,7 +31,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Literal
 
 import msgspec
@@ -35,12 +42,16 @@ from sqlalchemy.orm import Session
 from backend.auth.models import ROLE_ADMIN
 from backend.db.base import utcnow
 from backend.errors import AppError
+from backend.invoices import repository
 from backend.invoices.models import (
     CHANNEL_KIVRA,
+    INVOICE,
     NOT_PAYABLE,
     PAID,
+    PARTIALLY_PAID,
     PAYMENT_FAILED,
     SCHEDULED,
+    UNPAID,
     Invoice,
     InvoiceDelivery,
     InvoicePaymentEvent,
@@ -58,6 +69,7 @@ from backend.kivra.webhooks import (
     decode_secret,
 )
 from backend.notifications.service import notify_company
+from backend.payroll.documents_format import format_sek
 
 logger = logging.getLogger(__name__)
 
@@ -106,9 +118,9 @@ def _app_error(error: WebhookError) -> AppError:
 
 @dataclass(frozen=True)
 class WebhookOutcome:
-    """What a received webhook did: `recorded`, `duplicate` or `unmatched`."""
+    """What a received webhook did: `recorded`, `duplicate`, `unmatched` or `invalid`."""
 
-    status: Literal["recorded", "duplicate", "unmatched"]
+    status: Literal["recorded", "duplicate", "unmatched", "invalid"]
     event_id: str
     invoice_id: int | None = None
     payment_state: str | None = None
@@ -174,17 +186,38 @@ def verify_webhook(
 
 # Numeric(12, 2) holds ten digits before the decimal point.
 _LARGEST_AMOUNT = Decimal(10) ** 10
+# An amount as Kivra writes it: kronor in ASCII digits, then a point and öre.
+# No sign, exponent, grouping, comma, NaN or digits of other scripts.
+_AMOUNT = re.compile(r"[0-9]{1,10}(?:\.[0-9]{1,2})?")
+# Invoices are in kronor; an amount in another currency cannot be added up.
+_CURRENCY = "SEK"
 
 
-def _amount(value: str) -> Decimal | None:
-    """Read an amount in kronor; None for what is not one or does not fit."""
-    try:
-        amount = Decimal(value)
-        if not amount.is_finite() or abs(amount) >= _LARGEST_AMOUNT:
-            return None
-        return amount.quantize(Decimal("0.01"))
-    except InvalidOperation:
+def payment_amount(value: str) -> Decimal | None:
+    """Read a positive amount in kronor; None for anything else."""
+    if _AMOUNT.fullmatch(value) is None:
         return None
+    amount = Decimal(value).quantize(Decimal("0.01"))
+    return amount if amount > 0 else None
+
+
+def payment_problem(data: PaymentCallback) -> str | None:
+    """Name what makes a payment event unusable, or None when it is usable."""
+    if payment_amount(data.amount) is None:
+        return "amount_invalid"
+    if data.currency != _CURRENCY:
+        return "currency_invalid"
+    return None
+
+
+def amount_owed(session: Session, invoice: Invoice) -> Decimal:
+    """What an invoice asks to be paid: its total less its credit notes'.
+
+    A reminder's lines already take off the credits of the invoice it repeats.
+    """
+    if invoice.kind != INVOICE:
+        return invoice.total_amount
+    return invoice.total_amount + repository.credited_total(session, invoice.id)
 
 
 def _event_time(value: str, fallback: datetime) -> datetime:
@@ -207,43 +240,68 @@ def _invoice_for(session: Session, content_key: str) -> Invoice | None:
     )
 
 
-def _apply(invoice: Invoice, data: PaymentCallback, now: datetime) -> str | None:
-    """Move the invoice's payment state; return the notice kind to send, if any."""
+# States a scheduled or failed payment may replace: no money has come in yet.
+_WITHOUT_MONEY = frozenset({UNPAID, SCHEDULED, PAYMENT_FAILED})
+
+
+def _apply(
+    session: Session, invoice: Invoice, data: PaymentCallback, now: datetime
+) -> str | None:
+    """Move the invoice's payment state; return the notice kind to send, if any.
+
+    `data` has passed `payment_problem`: its amount is positive kronor.
+    """
     if invoice.payment_state == NOT_PAYABLE:
         return None
     match data.payment_event:
-        case "scheduled" if invoice.payment_state != PAID:
+        case "scheduled" if invoice.payment_state in _WITHOUT_MONEY:
             invoice.payment_state = SCHEDULED
         case "settled":
-            already = invoice.paid_amount if invoice.payment_state == PAID else None
-            amount = _amount(data.amount)
-            if amount is not None:
-                invoice.paid_amount = (already or Decimal(0)) + amount
-            else:
-                # Paid, but how much Kivra's event does not say readably.
-                invoice.paid_amount = already
+            amount = payment_amount(data.amount) or Decimal(0)
+            paid = (invoice.paid_amount or Decimal(0)) + amount
+            invoice.paid_amount = paid
             invoice.paid_at = _event_time(data.event_time, now)
-            invoice.payment_state = PAID
-            return "invoice_paid"
+            if paid >= amount_owed(session, invoice):
+                invoice.payment_state = PAID
+                return "invoice_paid"
+            invoice.payment_state = PARTIALLY_PAID
+            return "invoice_partially_paid"
         case "failed" if invoice.payment_state != PAID:
-            invoice.payment_state = PAYMENT_FAILED
+            # A partially paid invoice stays so: what came in is still in.
+            if invoice.payment_state in _WITHOUT_MONEY:
+                invoice.payment_state = PAYMENT_FAILED
             return "invoice_payment_failed"
     return None
 
 
+def _kronor(value: Decimal) -> tuple[str, str]:
+    """An amount as the Swedish and the English notice write it."""
+    return format_sek(value), f"SEK {value:,.2f}"
+
+
 def _notify(session: Session, invoice: Invoice, kind: str, event_id: str) -> None:
+    paid_sv, paid_en = _kronor(invoice.paid_amount or Decimal(0))
     if kind == "invoice_paid":
         titles = (
             f"Faktura {invoice.number} är betald",
             f"Invoice {invoice.number} is paid",
         )
-        bodies = ("Kivra meddelar att fakturan är betald.", "Kivra reports it paid.")
-        if invoice.paid_amount is not None:
-            paid = f"{invoice.paid_amount:.2f}"
-            bodies = (
-                f"Kivra meddelar att {paid.replace('.', ',')} kr har betalats.",
-                f"Kivra reports that SEK {paid} has been paid.",
-            )
+        bodies = (
+            f"Kivra meddelar att {paid_sv} har betalats.",
+            f"Kivra reports that {paid_en} has been paid.",
+        )
+    elif kind == "invoice_partially_paid":
+        left_sv, left_en = _kronor(
+            amount_owed(session, invoice) - (invoice.paid_amount or Decimal(0))
+        )
+        titles = (
+            f"Faktura {invoice.number} är delvis betald",
+            f"Invoice {invoice.number} is partly paid",
+        )
+        bodies = (
+            f"Kivra meddelar att {paid_sv} har betalats. Kvar att betala: {left_sv}.",
+            f"Kivra reports that {paid_en} has been paid. Still to pay: {left_en}.",
+        )
     else:
         titles = (
             f"Betalningen av faktura {invoice.number} misslyckades",
@@ -253,6 +311,16 @@ def _notify(session: Session, invoice: Invoice, kind: str, event_id: str) -> Non
             "Kivra meddelar att betalningen inte gick igenom. Fakturan är obetald.",
             "Kivra reports that the payment did not go through. The invoice is unpaid.",
         )
+        if invoice.payment_state == PARTIALLY_PAID:
+            left_sv, left_en = _kronor(
+                amount_owed(session, invoice) - (invoice.paid_amount or Decimal(0))
+            )
+            bodies = (
+                "Kivra meddelar att betalningen inte gick igenom. "
+                f"Kvar att betala: {left_sv}.",
+                "Kivra reports that the payment did not go through. "
+                f"Still to pay: {left_en}.",
+            )
     notify_company(
         session,
         invoice.company_id,
@@ -261,7 +329,8 @@ def _notify(session: Session, invoice: Invoice, kind: str, event_id: str) -> Non
         title_en=titles[1],
         body_sv=bodies[0],
         body_en=bodies[1],
-        link=f"/api/companies/{invoice.company_id}/invoices/{invoice.id}",
+        # The Fakturor page's month, where the invoice and its state are shown.
+        link=f"/fakturor?month={invoice.issue_date:%Y-%m}",
         dedupe_key=f"payment:{event_id}"[:100],
         roles=(ROLE_ADMIN,),
     )
@@ -284,6 +353,17 @@ def record_webhook(
     data = webhook.data
     invoice = _invoice_for(session, data.content_key) if data is not None else None
     payment = data if isinstance(data, PaymentCallback) else None
+    problem = payment_problem(payment) if payment else None
+    if (
+        problem is None
+        and payment is not None
+        and invoice is not None
+        and payment.payment_event == "settled"
+        and (invoice.paid_amount or 0) + (payment_amount(payment.amount) or 0)
+        >= _LARGEST_AMOUNT
+    ):
+        # More than the column holds in all: not a payment of this invoice.
+        problem = "amount_invalid"
     # The columns are cut to size: a genuine event is never refused for its
     # content (Kivra would retry it for days); the payload keeps it whole.
     event = InvoicePaymentEvent(
@@ -293,7 +373,8 @@ def record_webhook(
         event_type=webhook.type[:60],
         payment_event=payment.payment_event[:60] if payment else None,
         payment_type=payment.payment_type[:60] if payment else None,
-        amount=_amount(payment.amount) if payment else None,
+        amount=payment_amount(payment.amount) if payment else None,
+        problem=problem,
         received_at=moment,
         payload=msgspec.to_builtins(webhook),
     )
@@ -303,6 +384,24 @@ def record_webhook(
     except IntegrityError:
         logger.info("payment_webhook.duplicate", extra={"event_id": webhook.id})
         return WebhookOutcome("duplicate", webhook.id)
+    if problem is not None:
+        # Kept for an operator, applied to nothing, no notice. The amount is
+        # not logged: it is text from outside, and the payload keeps it.
+        logger.warning(
+            "payment_webhook.invalid",
+            extra={
+                "event_id": webhook.id,
+                "invoice_id": invoice.id if invoice is not None else None,
+                "content_key": webhook.content_key,
+                "problem": problem,
+            },
+        )
+        return WebhookOutcome(
+            "invalid",
+            webhook.id,
+            invoice.id if invoice is not None else None,
+            invoice.payment_state if invoice is not None else None,
+        )
     if invoice is None:
         logger.warning(
             "payment_webhook.unmatched",
@@ -310,7 +409,9 @@ def record_webhook(
         )
         return WebhookOutcome("unmatched", webhook.id)
     notice = (
-        _apply(invoice, data, moment) if isinstance(data, PaymentCallback) else None
+        _apply(session, invoice, data, moment)
+        if isinstance(data, PaymentCallback)
+        else None
     )
     if notice is not None:
         _notify(session, invoice, notice, webhook.id)

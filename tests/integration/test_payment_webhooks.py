@@ -34,6 +34,7 @@ from backend.invoices.webhooks import receive_webhook
 from backend.kivra.webhooks import webhook_headers
 from backend.kivra_factory import kivra_client
 from backend.notifications.models import Notification
+from frontend.notice_logic import ui_link
 from tests.emulator_fixtures import EmulatorHandle
 from tests.integration.invoice_sending_support import (
     add_customer,
@@ -421,25 +422,219 @@ def test_operator_configured_secret_and_unknown_content_key(
     assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
 
 
-def test_signed_webhook_with_an_unreadable_amount_is_kept_without_it(
-    server: ApiServer, sent: SentInvoice
-) -> None:
-    """A genuine event is never refused for its content, or Kivra retries it for days."""
-    body = payment_body(
-        sent.content_key, "d1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6", "1e30"
-    )
-    headers = webhook_headers([current_secret(server)], "m10", int(time.time()), body)
-    answer = post_webhook(server, headers, body)
-    assert answer.status_code == 200, answer.text
+def stored_event(server: ApiServer, event_id: str) -> InvoicePaymentEvent:
     with server.session_factory() as session:
         stored = session.scalar(
-            select(InvoicePaymentEvent).where(
-                InvoicePaymentEvent.event_id == "d1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6"
-            )
+            select(InvoicePaymentEvent).where(InvoicePaymentEvent.event_id == event_id)
         )
         assert stored is not None
-        assert stored.amount is None
-    assert invoice_state(server, sent.invoice_id) == ("paid", None, True)
+        session.expunge(stored)
+        return stored
+
+
+def post_signed(
+    server: ApiServer, content_key: str, event_id: str, amount: str
+) -> httpx.Response:
+    body = payment_body(content_key, event_id, amount)
+    headers = webhook_headers(
+        [current_secret(server)], event_id, int(time.time()), body
+    )
+    return post_webhook(server, headers, body)
+
+
+# Each is signed with the real secret; none is a positive amount in kronor.
+MALFORMED_AMOUNTS = [
+    "-500.00",
+    "1 234,50",
+    "NaN",
+    "1e400",
+    "0.00",
+    "+12.00",
+    "12.345",
+    "\u0661\u0662.00",  # Arabic-Indic digits: digits, but not ASCII ones.
+    "12345678901.00",
+    "",
+]
+
+
+def test_signed_webhook_with_a_malformed_amount_changes_nothing(
+    server: ApiServer, sent: SentInvoice
+) -> None:
+    """Genuine but unusable: kept for an operator, acknowledged, applied to nothing."""
+    for number, amount in enumerate(MALFORMED_AMOUNTS):
+        event_id = f"d1e2f3a4-b5c6-4d7e-8f90-{number:012d}"
+        answer = post_signed(server, sent.content_key, event_id, amount)
+
+        assert answer.status_code == 200, (amount, answer.text)
+        assert answer.json() == {
+            "status": "invalid",
+            "event_id": event_id,
+            "invoice_id": sent.invoice_id,
+            "payment_state": "unpaid",
+        }, amount
+        stored = stored_event(server, event_id)
+        assert (stored.invoice_id, stored.amount, stored.problem) == (
+            sent.invoice_id,
+            None,
+            "amount_invalid",
+        ), amount
+        assert stored.payload["data"]["amount"] == amount
+    assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
+    assert notices(server, sent.company.company_id) == []
+
+    # Kivra's retry of one of them is a duplicate; a usable event still applies.
+    again = post_signed(
+        server, sent.content_key, "d1e2f3a4-b5c6-4d7e-8f90-000000000000", "-500.00"
+    )
+    assert again.json()["status"] == "duplicate"
+    paid = post_signed(
+        server, sent.content_key, "d1e2f3a4-b5c6-4d7e-8f90-0000000000ff", "1250.00"
+    )
+    assert paid.json()["status"] == "recorded"
+    assert invoice_state(server, sent.invoice_id) == ("paid", Decimal("1250.00"), True)
+    assert [title for _, title in notices(server, sent.company.company_id)] == [
+        f"Faktura {_number(server, sent.invoice_id)} är betald"
+    ]
+
+
+def test_malformed_payment_event_is_logged_without_secrets_or_amount(
+    server: ApiServer, sent: SentInvoice, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = current_secret(server)
+    body = payment_body(sent.content_key, "e2f3a4b5-c6d7-4e8f-9012-a1b2c3d4e5f6", "NaN")
+    headers = webhook_headers([secret], "m11", int(time.time()), body)
+    with caplog.at_level("INFO"), server.session_factory() as session:
+        outcome = receive_webhook(session, headers, body, [])
+        session.commit()
+
+    assert outcome.status == "invalid"
+    (record,) = [r for r in caplog.records if r.msg == "payment_webhook.invalid"]
+    assert record.event_id == "e2f3a4b5-c6d7-4e8f-9012-a1b2c3d4e5f6"  # type: ignore[attr-defined]
+    assert record.invoice_id == sent.invoice_id  # type: ignore[attr-defined]
+    assert record.problem == "amount_invalid"  # type: ignore[attr-defined]
+    logged = " ".join(str(vars(r)) for r in caplog.records)
+    assert secret not in logged
+    assert headers["webhook-signature"] not in logged
+    assert PERSON not in logged
+    assert "NaN" not in logged
+    assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
+
+
+def test_signed_webhook_in_another_currency_changes_nothing(
+    server: ApiServer, sent: SentInvoice
+) -> None:
+    body = payment_body(sent.content_key, "f3a4b5c6-d7e8-4f90-8123-a1b2c3d4e5f6")
+    body = body.replace(b'"SEK"', b'"EUR"')
+    headers = webhook_headers([current_secret(server)], "m12", int(time.time()), body)
+    answer = post_webhook(server, headers, body)
+    assert answer.json()["status"] == "invalid"
+    assert stored_event(server, answer.json()["event_id"]).problem == (
+        "currency_invalid"
+    )
+    assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
+    assert notices(server, sent.company.company_id) == []
+
+
+def test_partial_payments_add_up_to_paid(
+    server: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
+) -> None:
+    """The invoice is paid when the settled amounts reach its total less credits."""
+    number = _number(server, sent.invoice_id)
+    company_id = sent.company.company_id
+    # A credit note of 250,00: the invoice of 1 250,00 now asks for 1 000,00.
+    add_invoice(
+        server.session_factory,
+        company_id,
+        _customer_of(server, sent.invoice_id),
+        kind="credit_note",
+        original_id=sent.invoice_id,
+        total=Decimal("-250.00"),
+        due_date=None,
+    )
+    operator = kivra_emulator.operator
+
+    operator.emit_payment(sent.content_key, amount="50.00")
+    assert invoice_state(server, sent.invoice_id) == (
+        "partially_paid",
+        Decimal("50.00"),
+        True,
+    )
+    # A scheduled or failed payment of the rest keeps what came in visible.
+    operator.emit_payment(sent.content_key, payment_event="scheduled")
+    operator.emit_payment(sent.content_key, payment_event="failed")
+    assert invoice_state(server, sent.invoice_id)[:2] == (
+        "partially_paid",
+        Decimal("50.00"),
+    )
+    operator.emit_payment(sent.content_key, amount="949.99")
+    assert invoice_state(server, sent.invoice_id)[:2] == (
+        "partially_paid",
+        Decimal("999.99"),
+    )
+    with client_for(server, sent.company.admin_email) as http:
+        page = http.get(
+            f"/api/companies/{company_id}/invoice-status", params={"month": "2026-11"}
+        ).json()
+    (row,) = [r for r in page["rows"] if r["invoice_id"] == sent.invoice_id]
+    assert (row["payment_state"], row["paid_amount"]) == ("partially_paid", "999.99")
+    assert page["payments"]["partially_paid"] == 1
+
+    operator.emit_payment(sent.content_key, amount="0.01")
+    assert invoice_state(server, sent.invoice_id) == (
+        "paid",
+        Decimal("1000.00"),
+        True,
+    )
+    assert notices(server, company_id) == [
+        ("invoice_partially_paid", f"Faktura {number} är delvis betald"),
+        ("invoice_payment_failed", f"Betalningen av faktura {number} misslyckades"),
+        ("invoice_partially_paid", f"Faktura {number} är delvis betald"),
+        ("invoice_paid", f"Faktura {number} är betald"),
+    ]
+    with server.session_factory() as session:
+        first = session.scalar(
+            select(Notification)
+            .where(
+                Notification.company_id == company_id,
+                Notification.kind == "invoice_partially_paid",
+            )
+            .order_by(Notification.id)
+            .limit(1)
+        )
+        assert first is not None
+        assert first.body_sv == (
+            "Kivra meddelar att 50,00\u00a0kr har betalats. "
+            "Kvar att betala: 950,00\u00a0kr."
+        )
+
+
+def _customer_of(server: ApiServer, invoice_id: int) -> int:
+    with server.session_factory() as session:
+        invoice = session.get(Invoice, invoice_id)
+        assert invoice is not None
+        return invoice.customer_id
+
+
+def test_payment_notice_links_to_the_invoices_month_on_the_fakturor_page(
+    server: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
+) -> None:
+    """The notice leads to a page a person can open, as /notiser shows it."""
+    kivra_emulator.operator.emit_payment(sent.content_key, payment_event="failed")
+    kivra_emulator.operator.emit_payment(sent.content_key, amount="1250.00")
+    with client_for(server, sent.company.admin_email) as http:
+        listed = http.get("/api/notifications")
+    assert listed.status_code == 200, listed.text
+    links = {
+        item["kind"]: item["link"]
+        for item in listed.json()["items"]
+        if item["kind"].startswith("invoice_")
+    }
+    # The invoice was issued on 2026-11-02.
+    assert links == {
+        "invoice_payment_failed": "/fakturor?month=2026-11",
+        "invoice_paid": "/fakturor?month=2026-11",
+    }
+    assert ui_link(links["invoice_paid"]) == "/fakturor?month=2026-11"
 
 
 def test_invoice_declined_is_recorded_and_leaves_the_invoice_as_it_is(

@@ -121,6 +121,7 @@ def test_counts_list_every_state_in_order_with_the_apis_numbers() -> None:
     assert payments == {
         "unpaid": 0,
         "scheduled": 0,
+        "partially_paid": 0,
         "paid": 1,
         "failed": 0,
         "overdue": 2,
@@ -202,3 +203,13 @@ def test_sent_message_in_the_right_number() -> None:
     assert invoice_logic.sent_message(1, english=False) == "1 faktura skickas."
     assert invoice_logic.sent_message(3, english=False) == "3 fakturor skickas."
     assert invoice_logic.sent_message(1, english=True) == "1 invoice is being sent."
+
+
+def test_row_view_labels_a_partly_paid_invoice() -> None:
+    view = invoice_logic.row_view(make_row(1, payment="partially_paid"))
+    assert (view.payment, view.payment_sv, view.payment_en) == (
+        "partially_paid",
+        "Delvis betald",
+        "Partly paid",
+    )
+    assert view.payment_colour == "amber"
