@@ -14,6 +14,9 @@ from pathlib import Path
 
 import click
 
+# Every feature's tables, so that the invoices' foreign keys (to users, among
+# others) resolve in a process that imported nothing else.
+from backend.db import models as _all_models  # noqa: F401
 from backend.db.session import create_db_engine, make_session_factory, transaction
 from backend.errors import AppError
 from backend.invoices.imports import import_invoices

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +27,7 @@ from tests.payroll_fixtures import (
     fake_orgnr,
 )
 
+REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).parent.parent / "data"
 CSV = (DATA / "invoices.csv").read_bytes()
 JSON = (DATA / "invoices.json").read_bytes()
@@ -291,4 +295,32 @@ def test_cli_imports_invoices_and_refuses_a_bad_file_whole(
     done = cli("import-invoices", "--company", cli_orgnr, str(DATA / "invoices.csv"))
     assert done.exit_code == 0, done.output
     assert "2 fakturor och 2 nya kunder" in done.output
+    assert _invoice_count(migrated_database_url) == 2
+
+
+@pytest.mark.parametrize("name", ["invoices.csv", "invoices.json"])
+def test_cli_imports_a_valid_file_in_a_fresh_process(
+    cli_orgnr: str, migrated_database_url: str, name: str
+) -> None:
+    """The command imports only what the CLI imports, as a user's shell runs it."""
+    env = {**os.environ, "DATABASE_URL": migrated_database_url}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from backend.cli import main; main()",
+            "import-invoices",
+            "--company",
+            cli_orgnr,
+            str(DATA / name),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Fakturorna är inlästa: 2 fakturor" in done.stdout
     assert _invoice_count(migrated_database_url) == 2
