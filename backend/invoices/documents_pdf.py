@@ -104,7 +104,7 @@ def _party(party: Party, heading: str) -> list[Flowable]:
 
 def _facts(inp: InvoiceDocumentInput) -> list[tuple[str, str]]:
     facts = [
-        (f"{inp.title}snummer" if inp.kind == "invoice" else "Nummer", inp.number),
+        ("Fakturanummer" if inp.kind == "invoice" else "Nummer", inp.number),
         (
             "Fakturadatum" if inp.kind == "invoice" else "Datum",
             inp.issue_date.isoformat(),

@@ -101,6 +101,8 @@ def test_invoice_pdf_shows_seller_customer_lines_vat_total_and_payment() -> None
         "Swish",
     ):
         assert expected in text, expected
+    assert "Fakturanummer" in text
+    assert "Fakturasnummer" not in text
 
 
 def test_invoice_pdf_twice_gives_identical_bytes_and_changes_with_the_invoice() -> None:
