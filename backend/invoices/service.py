@@ -235,7 +235,27 @@ def check_due_date(issue_date: date, due_date: date | None) -> date:
             "Förfallodatum (fältet due_date) kan inte ligga före fakturadatum.",
             "The due date (the field due_date) cannot be before the invoice date.",
         )
+    if due_date > latest_due_date(issue_date):
+        raise InvalidInvoiceError(
+            "due_date",
+            "due_date_too_late",
+            f"Förfallodatum (fältet due_date) får ligga högst ett år efter "
+            f"fakturadatum, senast {latest_due_date(issue_date).isoformat()}.",
+            f"The due date (the field due_date) may be at most one year after "
+            f"the invoice date, {latest_due_date(issue_date).isoformat()} at the latest.",
+        )
     return due_date
+
+
+def latest_due_date(issue_date: date) -> date:
+    """Return the last due date allowed: one year after the invoice date.
+
+    A date further off is far more often a mistyped year than a real term.
+    """
+    try:
+        return issue_date.replace(year=issue_date.year + 1)
+    except ValueError:  # 29 February: the year after has none
+        return issue_date.replace(year=issue_date.year + 1, day=28)
 
 
 @dataclass(frozen=True, slots=True)

@@ -236,6 +236,12 @@ BAD_INVOICES = [
     pytest.param({"due_date": None}, "due_date", "Förfallodatum", id="no-due-date"),
     pytest.param({"due_date": "2026-10-01"}, "due_date", "före", id="due-before-issue"),
     pytest.param(
+        {"due_date": "2126-12-30"}, "due_date", "högst ett år", id="due-in-a-century"
+    ),
+    pytest.param(
+        {"due_date": "2027-11-03"}, "due_date", "2027-11-02", id="due-a-year-and-a-day"
+    ),
+    pytest.param(
         {"lines": [{"description": "Tjänst", "unit_price": "100", "vat_rate": "20"}]},
         "lines[0].vat_rate",
         "25, 12, 6 eller 0",
