@@ -61,6 +61,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.agreements.gate import check_send
 from backend.db.base import utcnow
+from backend.delivery.final_error import final_error
 from backend.delivery.models import (
     CANCELLED,
     CHANNEL_KIVRA,
@@ -716,11 +717,14 @@ class DeliveryWorker:
                 correlation_id=correlation_id,
             )
         if transient:
-            message = (
-                f"{exc.message_sv} Inget svar efter {claim.attempts} försök; "
-                "skicka om de misslyckade när Kivra fungerar igen.",
-                f"{exc.message_en} No success after {claim.attempts} attempts; "
-                "resend the failed ones when Kivra works again.",
+            message = final_error(
+                exc,
+                claim.attempts,
+                not_sent=("lönebeskedet skickades inte", "the payslip was not sent"),
+                again=(
+                    "Skicka om de misslyckade när Kivra fungerar igen.",
+                    "Resend the failed ones when Kivra works again.",
+                ),
             )
         else:
             message = (exc.message_sv, exc.message_en)

@@ -472,7 +472,13 @@ async def test_delivery_retrying_is_visible_and_ends_failed_after_the_attempts(
     assert final["state"] == "failed"
     assert final["error_code"].startswith("502")
     assert final["attempts"] == server.settings.kivra_retry_attempts
-    assert "skicka om" in final["error_sv"]
+    # The last reason says what happened, not that it is tried again.
+    assert final["error_sv"] == (
+        "Kivra svarade med ett fel 4 gånger (senast 502); lönebeskedet "
+        "skickades inte. Skicka om de misslyckade när Kivra fungerar igen."
+    )
+    assert "automati" not in final["error_en"]
+    assert final["error_en"].startswith("Kivra answered with an error 4 times")
     assert emulator.operator.received(ssn) == []
 
 
