@@ -608,6 +608,35 @@ def test_partial_payments_add_up_to_paid(
         )
 
 
+def test_reminder_of_a_partially_paid_invoice_asks_for_what_remains(
+    server: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
+) -> None:
+    kivra_emulator.operator.emit_payment(sent.content_key, amount="50.00")
+    assert invoice_state(server, sent.invoice_id)[0] == "partially_paid"
+    company_id = sent.company.company_id
+    with client_for(server, sent.company.admin_email) as http:
+        response = http.post(
+            f"/api/companies/{company_id}/invoices/{sent.invoice_id}/reminder",
+            json={"due_date": "2027-01-15", "reminder_fee": "60"},
+        )
+        assert response.status_code == 201, response.text
+        reminder = response.json()
+        # 1 250,00 invoiced, 50,00 paid, 60,00 fee.
+        assert reminder["total_amount"] == "1260.00"
+        assert reminder["lines"][-1]["description"] == "Redan betalt"
+        assert reminder["lines"][-1]["net_amount"] == "-50.00"
+        assert reminder["vat_amount"] == "250.00"
+
+        kivra_emulator.operator.emit_payment(sent.content_key, amount="1200.00")
+        assert invoice_state(server, sent.invoice_id)[0] == "paid"
+        paid = http.post(
+            f"/api/companies/{company_id}/invoices/{sent.invoice_id}/reminder",
+            json={"due_date": "2027-01-15"},
+        )
+        assert paid.status_code == 409
+        assert paid.json()["reason"] == "invoice_paid"
+
+
 def _customer_of(server: ApiServer, invoice_id: int) -> int:
     with server.session_factory() as session:
         invoice = session.get(Invoice, invoice_id)
