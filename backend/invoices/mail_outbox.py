@@ -18,11 +18,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from backend.db.base import utcnow
+from backend.payroll.documents_format import format_sek
 
 SUBFOLDERS = ("tmp", "new", "cur")
 
@@ -38,7 +40,8 @@ class Notice:
     invoice_number: str
     kind_sv: str
     kind_en: str
-    amount: str
+    # The invoice's total in kronor; written "1 425,00 kr" and "SEK 1,425.00".
+    amount: Decimal
     due_date: date | None
     giro_kind: str
     giro: str
@@ -62,20 +65,21 @@ def notice_message(notice: Notice, *, key: str) -> EmailMessage:
     giro = "Bankgiro" if notice.giro_kind == "bankgiro" else "Plusgiro"
     due = notice.due_date.isoformat() if notice.due_date else "-"
     label = "OCR-nummer" if notice.reference_kind == "SE_OCR" else "Referens"
+    amount_sv, amount_en = format_sek(notice.amount), english_sek(notice.amount)
     if notice.payable:
         payment_sv = (
-            f"Belopp att betala: {notice.amount} kr\n"
+            f"Belopp att betala: {amount_sv}\n"
             f"Förfallodag: {due}\n"
             f"{giro}: {notice.giro}\n"
             f"{label}: {notice.reference}\n"
         )
         payment_en = (
-            f"{notice.amount} SEK due {due}, {giro} {notice.giro}, "
+            f"{amount_en} due {due}, {giro} {notice.giro}, "
             f"reference {notice.reference}."
         )
     else:
-        payment_sv = f"Krediterat belopp: {notice.amount} kr\n"
-        payment_en = f"Credited amount: {notice.amount} SEK."
+        payment_sv = f"Krediterat belopp: {amount_sv}\n"
+        payment_en = f"Credited amount: {amount_en}."
     message.set_content(
         f"Hej {notice.to_name},\n\n"
         f"{notice.sender_name} har skickat {notice.kind_sv.lower()} "
@@ -89,6 +93,11 @@ def notice_message(notice: Notice, *, key: str) -> EmailMessage:
         f"{notice.invoice_number}. {payment_en} The document is not attached.\n"
     )
     return message
+
+
+def english_sek(amount: Decimal) -> str:
+    """Kronor as English text writes them: "SEK 1,425.00"."""
+    return f"SEK {amount:,.2f}"
 
 
 def _exists(root: Path, name: str) -> bool:

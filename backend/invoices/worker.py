@@ -38,6 +38,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.base import utcnow
+from backend.delivery.final_error import final_error
 from backend.delivery.models import (
     CANCELLED,
     DELIVERED,
@@ -57,7 +58,7 @@ from backend.delivery.worker import (
 )
 from backend.delivery.worker import _error_code as kivra_error_code
 from backend.delivery.worker import _wait as wait_or_stop
-from backend.invoices.bodies import format_giro, money
+from backend.invoices.bodies import format_giro
 from backend.invoices.mail_outbox import Notice, notice_message, write_once
 from backend.invoices.models import (
     CHANNEL_EMAIL,
@@ -427,7 +428,7 @@ class InvoiceWorker:
                 invoice_number=invoice.number,
                 kind_sv=NOTICE_KIND[invoice.kind][0],
                 kind_en=NOTICE_KIND[invoice.kind][1],
-                amount=money(invoice.total_amount),
+                amount=invoice.total_amount,
                 due_date=invoice.due_date,
                 giro_kind=invoice.giro_kind,
                 giro=format_giro(invoice.giro_kind, invoice.giro_number),
@@ -516,11 +517,14 @@ class InvoiceWorker:
             return
         message = (exc.message_sv, exc.message_en)
         if transient:
-            message = (
-                f"{exc.message_sv} Inget svar efter {claim.attempts} försök; "
-                "skicka fakturan igen när Kivra fungerar.",
-                f"{exc.message_en} No success after {claim.attempts} attempts; "
-                "send the invoice again when Kivra works.",
+            message = final_error(
+                exc,
+                claim.attempts,
+                not_sent=("fakturan skickades inte", "the invoice was not sent"),
+                again=(
+                    "Skicka den igen när Kivra fungerar.",
+                    "Send it again when Kivra works.",
+                ),
             )
         logger.warning("invoice.failed", extra=extra)
         self._record(

@@ -229,7 +229,7 @@ async def test_customer_outside_kivra_gets_the_fallback(
     assert notice["To"] == "Test Testsson <kund@kund.example>"
     assert not notice.is_multipart()  # the invoice is not attached
     text = notice.get_payload(decode=True).decode("utf-8")
-    assert "Belopp att betala: 1250.00 kr" in text
+    assert "Belopp att betala: 1\u00a0250,00\u00a0kr" in text
     assert "Bankgiro: 5050-1055" in text
     assert "Fakturan finns inte bifogad" in text
     assert "2026-" in notice["Subject"]
@@ -275,6 +275,42 @@ async def test_lost_answer_5xx_and_429_are_retried_without_a_duplicate(
     assert got["key"] == row.content_key
     assert got["sha256"] == row.body_sha256
     assert got["duplicates"] == 1
+
+
+async def test_kivra_faults_until_the_last_attempt_fail_with_what_happened(
+    server: ApiServer, emulator: EmulatorHandle
+) -> None:
+    """After the last attempt the reason no longer promises another one."""
+    factory = server.session_factory
+    company = invoicing_company(server)
+    person = add_customer(
+        factory, company.company_id, kind="person", personnummer=PERSON
+    )
+    invoice_id = add_invoice(factory, company.company_id, person.id)
+    emulator.operator.seed_recipient(PERSON, "active")
+    emulator.operator.inject_fault(
+        "error", "/v2/tenant/*/content", status=503, count=20
+    )
+    base = f"/api/companies/{company.company_id}/invoices"
+    with client_for(server, company.admin_email) as http:
+        approve(http, company.company_id, ["payslips", "invoices"])
+        assert http.post(f"{base}/{invoice_id}/send").status_code == 202
+        await run_invoice_rounds(server.settings, factory)
+        (listed,) = http.get(f"{base}/{invoice_id}/deliveries").json()["items"]
+    emulator.operator.clear_faults()
+
+    attempts = server.settings.kivra_retry_attempts
+    assert (listed["state"], listed["attempts"]) == ("failed", attempts)
+    assert listed["error_sv"] == (
+        f"Kivra svarade med ett fel {attempts} gånger (senast 503); fakturan "
+        "skickades inte. Skicka den igen när Kivra fungerar."
+    )
+    (row,) = deliveries_of(factory, [invoice_id])
+    assert row.error_en == (
+        f"Kivra answered with an error {attempts} times (last 503); the invoice "
+        "was not sent. Send it again when Kivra works."
+    )
+    assert emulator.operator.received(PERSON) == []
 
 
 async def test_lost_answer_without_duplicate_control_is_not_repeated(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,7 @@ def notice(**overrides: object) -> Notice:
         "invoice_number": "1001",
         "kind_sv": "Faktura",
         "kind_en": "invoice",
-        "amount": "1250.00",
+        "amount": Decimal("1425.00"),
         "due_date": date(2026, 12, 2),
         "giro_kind": "bankgiro",
         "giro": "5050-1055",
@@ -66,15 +67,26 @@ def test_notice_is_written_once_whatever_happens(tmp_path: Path) -> None:
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
+def test_notice_writes_the_amount_the_swedish_and_the_english_way() -> None:
+    message = notice_message(notice(), key="k")
+    text = email.message_from_bytes(bytes(message)).get_payload(decode=True)
+    assert isinstance(text, bytes)
+    body = text.decode("utf-8")
+    # Digits grouped by a no-break space, a decimal comma, "kr" after.
+    assert "Belopp att betala: 1\u00a0425,00\u00a0kr\n" in body
+    assert "SEK 1,425.00 due 2026-12-02" in body
+
+
 def test_credit_note_notice_asks_for_no_payment() -> None:
     message = notice_message(
-        notice(kind_sv="Kreditnota", kind_en="credit note", amount="-250.00",
+        notice(kind_sv="Kreditnota", kind_en="credit note", amount=Decimal("-250.00"),
                due_date=None, payable=False),
         key="k",
     )  # fmt: skip
     text = email.message_from_bytes(bytes(message)).get_payload(decode=True)
     assert isinstance(text, bytes)
     body = text.decode("utf-8")
-    assert "Krediterat belopp: -250.00 kr" in body
+    assert "Krediterat belopp: -250,00\u00a0kr" in body
+    assert "Credited amount: SEK -250.00." in body
     assert "Bankgiro" not in body
     assert message["Subject"] == "Kreditnota 1001 från Fakturabolaget AB"
