@@ -15,7 +15,7 @@ import contextlib
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -201,6 +201,7 @@ def run_pipeline(
     watch: ProcessWatch,
     *,
     timeout: float = 600,
+    on_phase: Callable[[str], None] | None = None,
 ) -> PipelineResult:
     """Finalise and send the company's run; wait until every delivery is done.
 
@@ -213,6 +214,8 @@ def run_pipeline(
     clicked: datetime = utcnow()
     job_id, to_kivra = asyncio.run(_send(factory, settings, company_id))
     queued = time.perf_counter()
+    if on_phase is not None:
+        on_phase("deliver")
     _wait_until_done(factory, job_id, timeout)
     done = time.perf_counter()
     processes = watch.report()

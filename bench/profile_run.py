@@ -87,15 +87,30 @@ def _stacks(path: Path) -> list[tuple[str, list[str], int]]:
 
 
 def _process_of(frames: list[str]) -> str:
-    """Which process a stack ran in (py-spy names only the one it attached to)."""
-    text = ";".join(frames[:12])
-    for marker, name in (
-        ("emulator (backend/cli.py", "emulator"),
-        ("worker (backend/cli.py", "workers"),
-        ("multiprocessing", "render pool"),
-        ("concurrent/futures/process.py", "render pool"),
+    """Which process a stack ran in.
+
+    py-spy names only the process it attached to, so the frames tell:
+    threads of a worker (its database steps) start in the thread pool, not
+    in the command, and are known by the worker's own modules.
+    """
+    text = ";".join(frames)
+    for markers, name in (
+        (("emulator (backend/cli.py", "backend/kivra_emulator/"), "emulator"),
+        (
+            ("backend/payroll/rendering.py", "multiprocessing", "futures/process.py"),
+            "render pool",
+        ),
+        (
+            (
+                "worker (backend/cli.py",
+                "backend/delivery/worker.py",
+                "backend/invoices/worker.py",
+                "backend/delivery/runtime.py",
+            ),
+            "workers",
+        ),
     ):
-        if marker in text:
+        if any(marker in text for marker in markers):
             return name
     return "product"
 
@@ -198,7 +213,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 # One spy on this process and all its children (the emulator,
                 # the workers, a render pool), one per worker for its waits.
                 spies = [Spy(os.getpid(), folder, "all")]
-                idle = [Spy(p.pid, folder, "worker", idle=True) for p in workers]
+                idle: list[Spy] = []
+
+                def on_phase(name: str) -> None:
+                    # Once delivering starts: one spy per worker that also
+                    # samples its waits.
+                    if name == "deliver":
+                        idle.extend(
+                            Spy(p.pid, folder, "worker", idle=True) for p in workers
+                        )
+
                 try:
                     result = run_pipeline(
                         factory,
@@ -207,6 +231,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         count,
                         watch,
                         timeout=args.timeout,
+                        on_phase=on_phase,
                     )
                 finally:
                     for spy in [*spies, *idle]:
@@ -276,7 +301,7 @@ def markdown(data: dict[str, Any]) -> list[str]:
     lines += [
         "",
         "Network wait (a worker's event loop idle in `select` while its "
-        "requests are out): "
+        "requests are out, sampled while delivering): "
         + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in wait.items())
         + f" of {pipe['phases_seconds']['deliver']:.1f} s delivering.",
         "",
