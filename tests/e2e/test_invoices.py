@@ -13,6 +13,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -276,13 +277,40 @@ def test_payment_webhook_marks_the_invoice_paid_on_the_page(
         ).json()["items"]
     content_key = deliveries[0]["content_key"]
     assert content_key
+    # A part first: the invoice is partly paid until the rest comes in.
+    with emulator(product) as operator:
+        part = operator.emit_payment(
+            content_key, payment_event="settled", amount="50.00"
+        )
+    assert [d["delivered"] for d in part["deliveries"]] == [True]
+    sign_in(page, product, seller.admin_email)
+    page.goto(f"{product.ui_url}/fakturor")
+    expect(_row(page, seller).locator(".invoice-payment")).to_contain_text(
+        "Delvis betald"
+    )
+    expect(
+        page.locator('#invoice-payments .invoice-count[data-key="partially_paid"]')
+    ).to_have_text("1")
+    # The notice opens the invoice's month on Fakturor.
+    page.goto(f"{product.ui_url}/notiser")
+    notice = page.get_by_role(
+        "link", name=f"Faktura {seller.invoice_number} är delvis betald"
+    )
+    month = datetime.now(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m")
+    expect(notice.first).to_have_attribute("href", f"/fakturor?month={month}")
+    notice.first.click()
+    expect(page).to_have_url(re.compile(rf"/fakturor\?month={month}"))
+    expect(_row(page, seller).locator(".invoice-payment")).to_contain_text(
+        "Delvis betald"
+    )
+
+    rest = Decimal(seller.total) - Decimal("50.00")
     with emulator(product) as operator:
         emitted = operator.emit_payment(
-            content_key, payment_event="settled", amount=seller.total
+            content_key, payment_event="settled", amount=f"{rest:.2f}"
         )
     assert [d["delivered"] for d in emitted["deliveries"]] == [True]
 
-    sign_in(page, product, seller.admin_email)
     page.goto(f"{product.ui_url}/fakturor")
     expect(_row(page, seller).locator(".invoice-payment")).to_contain_text("Betald")
     expect(
@@ -296,7 +324,6 @@ def test_payment_webhook_marks_the_invoice_paid_on_the_page(
     screenshot(page, "invoices-paid-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
 
-    month = datetime.now(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m")
     page.goto(f"{product.ui_url}/kivra/status?month={month}")
     section = page.locator("#status-invoices")
     expect(section).to_contain_text(seller.invoice_number)
