@@ -38,7 +38,13 @@ from backend.invoices.amounts import (
 from backend.invoices.imports_records import InvoiceRecord
 from backend.invoices.service import MAX_DESCRIPTION_LENGTH
 from backend.invoices.validation import InvalidInvoiceError
-from backend.payroll.imports_records import FILE_REF, ImportIssue, RecordRef
+from backend.payroll.imports_records import (
+    FILE_REF,
+    ImportIssue,
+    RecordRef,
+    field_count_issue,
+    repeated_column_issue,
+)
 from backend.payroll.imports_values import FieldProblem, decode_text, parse_date
 from shared_types import invoices as api
 
@@ -98,7 +104,7 @@ class _Unreadable(Exception):
 
 def _read(
     data: bytes, charset: str | None
-) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
+) -> tuple[dict[str, int], int, list[tuple[int, list[str]]]]:
     if not data.strip():
         raise _Unreadable(FILE_REF.issue(None, "Filen är tom.", "The file is empty."))
     try:
@@ -115,8 +121,14 @@ def _read(
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
         column = aliases.get(_fold(name))
-        if column is not None:
-            columns.setdefault(column, index)
+        if column is None:
+            continue
+        if column in columns:
+            # Two columns for one value: which one was meant is anyone's guess.
+            raise _Unreadable(
+                repeated_column_issue(column, header[columns[column]], name)
+            )
+        columns[column] = index
     missing = [column for column in _REQUIRED if column not in columns]
     if missing:
         names = ", ".join(missing)
@@ -148,7 +160,7 @@ def _read(
                 "The file has only a header row.",
             )
         )
-    return columns, rows
+    return columns, len(header), rows
 
 
 class _Row:
@@ -276,7 +288,7 @@ def parse_csv_invoices(
 ) -> tuple[list[InvoiceRecord], list[ImportIssue]]:
     """Parse an invoice CSV into records, or issues."""
     try:
-        columns, rows = _read(data, charset)
+        columns, width, rows = _read(data, charset)
     except _Unreadable as unreadable:
         return [], [unreadable.issue]
     issues: list[ImportIssue] = []
@@ -286,6 +298,9 @@ def parse_csv_invoices(
             column: cells[index].strip() if index < len(cells) else ""
             for column, index in columns.items()
         }
+        if (mismatch := field_count_issue(line, len(cells), width)) is not None:
+            issues.append(mismatch)
+            continue
         row = _Row(line, values, issues)
         if not values["number"]:
             row.fail(

@@ -37,6 +37,8 @@ from backend.payroll.imports_records import (
     PayslipLineRecord,
     PayslipRecord,
     RecordRef,
+    field_count_issue,
+    repeated_column_issue,
 )
 from backend.payroll.imports_values import (
     FieldProblem,
@@ -115,10 +117,19 @@ class _Rows:
     """A decoded CSV file: the column map and its data rows with line numbers."""
 
     def __init__(
-        self, columns: dict[str, int], rows: list[tuple[int, list[str]]]
+        self, columns: dict[str, int], width: int, rows: list[tuple[int, list[str]]]
     ) -> None:
         self.columns = columns
+        self.width = width
         self.rows = rows
+
+    def whole_rows(self, issues: list[ImportIssue]) -> Iterator[tuple[int, list[str]]]:
+        """Yield the rows with as many fields as the header, noting the others."""
+        for line, row in self.rows:
+            if (mismatch := field_count_issue(line, len(row), self.width)) is not None:
+                issues.append(mismatch)
+            else:
+                yield line, row
 
     def value(self, row: list[str], column: str) -> str:
         index = self.columns.get(column)
@@ -162,8 +173,14 @@ def _read_rows(
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
         column = aliases.get(_fold(name))
-        if column is not None:
-            columns.setdefault(column, index)
+        if column is None:
+            continue
+        if column in columns:
+            # Two columns for one value: which one was meant is anyone's guess.
+            raise _Unreadable(
+                repeated_column_issue(column, header[columns[column]], name)
+            )
+        columns[column] = index
     missing = [column for column in required if column not in columns]
     if missing:
         names = ", ".join(missing)
@@ -194,7 +211,7 @@ def _read_rows(
                 "The file has only a header row.",
             )
         )
-    return _Rows(columns, rows)
+    return _Rows(columns, len(header), rows)
 
 
 class _RowChecker:
@@ -228,7 +245,7 @@ def parse_csv_employees(
     records: list[EmployeeRecord] = []
     issues: list[ImportIssue] = []
     duplicates = DuplicateTracker()
-    for line, row in table.rows:
+    for line, row in table.whole_rows(issues):
         raw_pnr = table.value(row, "personnummer")
         check = _RowChecker(RecordRef.csv_line(line, raw_pnr), issues)
         ident = check("personnummer", check_personnummer, raw_pnr)
@@ -298,7 +315,7 @@ def parse_csv_payroll(
         return [], [unreadable.issue]
     payslips: dict[str, PayslipRecord] = {}
     issues: list[ImportIssue] = []
-    for line, row in table.rows:
+    for line, row in table.whole_rows(issues):
         raw_pnr = table.value(row, "personnummer")
         check = _RowChecker(RecordRef.csv_line(line, raw_pnr), issues)
         ident = check("personnummer", check_personnummer, raw_pnr)

@@ -75,6 +75,35 @@ class RecordRef:
 FILE_REF = RecordRef("", "", None)
 
 
+def repeated_column_issue(column: str, first: str, second: str) -> ImportIssue:
+    """Name a CSV column the header row holds twice (`first` and `second`)."""
+    return RecordRef("Rad 1", "Line 1", 1).issue(
+        column,
+        f"Rubrikraden har kolumnen {column} två gånger "
+        f"(”{first.strip()}” och ”{second.strip()}”).",
+        f"The header row has the column {column} twice "
+        f"(“{first.strip()}” and “{second.strip()}”).",
+    )
+
+
+def field_count_issue(line: int, count: int, width: int) -> ImportIssue | None:
+    """Name a CSV row whose number of fields differs from the header's.
+
+    An unquoted decimal comma ("450,00" in a comma-separated file) shifts every
+    later value one column on: nothing on such a row can be trusted, not even
+    its personnummer, so the message names the line alone.
+    """
+    if count == width:
+        return None
+    return RecordRef("", "", line).issue(
+        None,
+        f"Rad {line} har {count} fält, rubriken har {width}. "
+        "Sätt citattecken kring värden som innehåller avgränsaren.",
+        f"Line {line} has {count} fields, the header has {width}. "
+        "Quote values that hold the delimiter.",
+    )
+
+
 class ImportRejectedError(InvalidInputError):
     """The file had errors and nothing of it was imported."""
 

@@ -317,3 +317,43 @@ def test_import_refuses_a_50_mb_file_by_size(sqlite_api_server: ApiServer) -> No
     assert response.json()["code"] == "payload_too_large"
     assert "MB" in response.json()["detail"]
     assert _counts(sqlite_api_server) == before
+
+
+def test_payroll_csv_imports_refuse_shifted_rows_and_repeated_columns(
+    api_server: ApiServer, company: DemoCompany
+) -> None:
+    """A row's field count must match the header's, and a column come once."""
+    header, first = PAYROLL_CSV.decode().splitlines(keepends=True)[:2]
+    # "38 500,00" unquoted in a comma-separated file: two fields each.
+    shifted = header.replace(";", ",") + first.replace(";", ",")
+    repeated = header.replace("belopp", "belopp;amount") + first.rstrip("\n") + ";1\n"
+    register = (
+        "personnummer;fornamn;efternamn;anstallningsdatum\n"
+        "19650314-9814;Anna;Ek;2020-01-01;extra\n"
+    )
+    url = f"/api/companies/{company.company_id}"
+    with client_for(api_server, company.clerk_email) as client:
+        _import_register(client, company.company_id)
+        before = _counts(api_server)
+        run_shifted = client.post(
+            f"{url}/payroll-runs/import?period=2026-08",
+            files={"file": ("lon.csv", shifted.encode(), "text/csv")},
+        )
+        run_repeated = client.post(
+            f"{url}/payroll-runs/import?period=2026-08",
+            files={"file": ("lon.csv", repeated.encode(), "text/csv")},
+        )
+        register_wide = client.post(
+            f"{url}/employees/import",
+            files={"file": ("personal.csv", register.encode(), "text/csv")},
+        )
+    assert _counts(api_server) == before
+    [shift] = run_shifted.json()["errors"]
+    assert run_shifted.status_code == 422
+    assert shift["line"] == 2
+    assert shift["message"].startswith("Rad 2 har 10 fält, rubriken har 8.")
+    [twice] = run_repeated.json()["errors"]
+    assert (twice["line"], twice["field"]) == (1, "belopp")
+    assert "kolumnen belopp två gånger" in twice["message"]
+    [wide] = register_wide.json()["errors"]
+    assert wide["message"].startswith("Rad 2 har 5 fält, rubriken har 4.")

@@ -324,3 +324,52 @@ def test_cli_imports_a_valid_file_in_a_fresh_process(
     assert done.returncode == 0, done.stderr
     assert "Fakturorna är inlästa: 2 fakturor" in done.stdout
     assert _invoice_count(migrated_database_url) == 2
+
+
+COMMA_HEADER = (
+    "number,customer_kind,personnummer,name,due_date,description,quantity,"
+    "unit_price,vat_rate\n"
+)
+
+
+def test_invoice_import_refuses_a_row_with_more_fields_than_the_header(
+    api_server: ApiServer, importer: Importer
+) -> None:
+    """An unquoted decimal comma must not shift the VAT rate into oblivion."""
+    data = (
+        COMMA_HEADER
+        + "9001,person,19121212-1212,Tolvan,2026-12-30,Städ,1,450,00,25\n"
+        + "9002,person,19121212-1212,Tolvan,2026-12-30,Städ,1\n"
+        + '9003,person,19121212-1212,Tolvan,2026-12-30,Städ,1,"450,00",25\n'
+    )
+    response = importer.post("komma.csv", data.encode(), "text/csv")
+    assert response.status_code == 422, response.text
+    assert [(e["line"], e["field"]) for e in response.json()["errors"]] == [
+        (2, None),
+        (3, None),
+    ]
+    first, second = (e["message"] for e in response.json()["errors"])
+    assert first.startswith("Rad 2 har 10 fält, rubriken har 9.")
+    assert second.startswith("Rad 3 har 7 fält, rubriken har 9.")
+    assert _counts(api_server, importer.company_id) == (0, 0, 0, 0)
+    quoted = importer.post(
+        "citat.csv", (COMMA_HEADER + data.splitlines()[3] + "\n").encode(), "text/csv"
+    )
+    assert quoted.status_code == 201, quoted.text
+
+
+def test_invoice_import_refuses_a_header_with_a_column_twice(
+    api_server: ApiServer, importer: Importer
+) -> None:
+    data = (
+        "fakturanummer;kundtyp;personnummer;namn;forfallodatum;beskrivning;"
+        "apris;moms;momssats\n"
+        "9001;person;19121212-1212;Tolvan;2026-12-30;Städ;450,00;25;0\n"
+    )
+    response = importer.post("dubbel.csv", data.encode(), "text/csv")
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert (error["line"], error["field"]) == (1, "vat_rate")
+    assert "kolumnen vat_rate två gånger" in error["message"]
+    assert "”moms” och ”momssats”" in error["message"]
+    assert _counts(api_server, importer.company_id) == (0, 0, 0, 0)
