@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session
 
 from backend.agreements import service
 from backend.agreements.gate import check_send
-from backend.agreements.models import AGREEMENT_ACTIVE, TENANT_NONE, TENANT_PENDING
+from backend.agreements.models import (
+    AGREEMENT_ACTIVE,
+    TENANT_ACTIVE,
+    TENANT_NONE,
+    TENANT_PENDING,
+)
 from backend.agreements.resume import resume_send
 from backend.agreements.status import status_page
 from backend.agreements.tenant import ensure_tenant
@@ -60,13 +65,16 @@ async def _poll_pending(
 
     A new customer's implied approval is recorded here too (through the
     gate), so that showing the card or the payroll run's Kivra button before
-    the first send already gives the company its Kivra tenant.
+    the first send already gives the company its Kivra tenant. With a usable
+    tenant, sends made while Kivra was not ready get their Kivra deliveries.
+    Every read that shows the card's state (agreement, card, button, status
+    page) comes through here first, so they all show the same state.
     """
     check_send(db_session, company_id)
     activation = service.get_activation(db_session, company_id)
     if activation is None or activation.state != AGREEMENT_ACTIVE:
         return
-    if activation.tenant_state not in (TENANT_PENDING, TENANT_NONE):
+    if activation.tenant_state not in (TENANT_PENDING, TENANT_NONE, TENANT_ACTIVE):
         return
     try:
         async with asyncio.timeout(FOLLOW_UP_SECONDS), kivra_client(settings) as kivra:
@@ -80,15 +88,17 @@ async def _poll_pending(
 class AgreementController(Controller):
     path = "/companies/{company_id:int}"
 
-    @get("/agreement", sync_to_thread=True)
-    def get_agreement(
+    @get("/agreement")
+    async def get_agreement(
         self,
         company_id: FromPath[int],
         db_session: DbSession,
+        settings: AppSettings,
         current_user: CurrentUserDep,
     ) -> Agreement:
         """The agreement: terms (sv/en), version, state, scopes and history."""
         require_staff(current_user, company_id)
+        await _poll_pending(db_session, settings, company_id)
         return service.agreement_view(db_session, company_id, current_user)
 
     @post("/agreement/approve", status_code=HTTP_200_OK)

@@ -63,6 +63,9 @@ class SendGate:
     kivra_enabled: bool
     tenant_key: str | None
     reason: str
+    # Kivra is off only until Kivra answers (tenant not created yet, access
+    # pending): sends made meanwhile reach Kivra once it does.
+    waiting_for_kivra: bool = False
 
 
 class ActivationRequiredError(AppError):
@@ -160,7 +163,8 @@ def gate_for(activation: KivraActivation) -> SendGate:
         TENANT_PENDING: REASON_ACCESS_PENDING,
         TENANT_REJECTED: REASON_ACCESS_REJECTED,
     }.get(activation.tenant_state, REASON_TENANT_MISSING)
-    return SendGate(False, False, None, reason)
+    waiting = activation.tenant_state in (TENANT_NONE, TENANT_PENDING)
+    return SendGate(False, False, None, reason, waiting_for_kivra=waiting)
 
 
 def check_send(session: Session, company_id: int) -> SendGate:

@@ -1,29 +1,35 @@
-"""Send to Kivra what went to Min lön only because Kivra access was pending.
+"""Send to Kivra what went to Min lön only because Kivra was not ready yet.
 
-While a company waits for Kivra to accept its access request, the gate keeps
-Kivra off and its sends go to Min lön (`send_jobs.kivra_enabled` false). When
-access is granted, each such send job of the company made since the approval
-gets Kivra deliveries for the employees who are Kivra users now:
+While a company waits for Kivra (an access request pending, or a tenant that
+could not be created because Kivra did not answer), the gate keeps Kivra off
+and its sends go to Min lön (`send_jobs.kivra_enabled` false). Once the tenant
+is usable, each such send job of the company, made after the approval and
+before the tenant became usable, gets Kivra deliveries for the employees who
+are Kivra users now:
 
 - a job still held for its pay date is re-routed: its held Min lön rows for
   those employees give way to Kivra rows, released with the job as usual;
 - a job already released keeps the published Min lön copies (the employees
   can read them already) and gets Kivra rows that are due at once.
 
-The job then records the tenant it sends with. Kivra rows are unique per
-payslip, so running this twice adds nothing.
+The job then records the tenant it sends with, also when none of its
+employees uses Kivra, so it is looked at once. Kivra rows are unique per
+payslip, so running this twice adds nothing. A job sent while the tenant was
+already usable but Kivra was off for another reason (payslips not in the
+agreement's scopes) is not one of these: it went to Min lön by choice.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from backend.agreements.models import KivraActivation
+from backend.agreements.models import AgreementEvent, KivraActivation
 from backend.db.base import utcnow
 from backend.delivery import planning
 from backend.delivery.models import (
@@ -44,27 +50,53 @@ from backend.payroll.models import PayrollRun
 logger = logging.getLogger(__name__)
 
 
+# The history's events that make a tenant usable.
+TENANT_READY_EVENTS = ("tenant_created", "access_granted")
+
+
 class UserMatchClient(Protocol):
     async def match_ssns(self, tenant_key: str, ssns: Sequence[str]) -> set[str]: ...
+
+
+def _tenant_ready_at(session: Session, company_id: int) -> datetime | None:
+    return session.scalar(
+        select(func.max(AgreementEvent.created_at)).where(
+            AgreementEvent.company_id == company_id,
+            AgreementEvent.kind.in_(TENANT_READY_EVENTS),
+        )
+    )
+
+
+def jobs_waiting_for_kivra(
+    session: Session, activation: KivraActivation
+) -> list[SendJob]:
+    """The company's sends that went to Min lön only while Kivra was not ready."""
+    ready_at = _tenant_ready_at(session, activation.company_id)
+    if ready_at is None:
+        return []
+    return list(
+        session.scalars(
+            select(SendJob)
+            .where(
+                SendJob.company_id == activation.company_id,
+                SendJob.kivra_enabled.is_(False),
+                SendJob.state != JOB_CANCELLED,
+                SendJob.created_at >= activation.approved_at,
+                SendJob.created_at <= ready_at,
+            )
+            .order_by(SendJob.id)
+        ).all()
+    )
 
 
 async def reroute_after_access(
     session: Session, activation: KivraActivation, client: UserMatchClient
 ) -> int:
-    """Add Kivra deliveries to the sends made while access was pending.
+    """Add Kivra deliveries to the sends made while Kivra was not ready.
 
     Returns how many payslips now go to Kivra as well (or instead).
     """
-    jobs = session.scalars(
-        select(SendJob)
-        .where(
-            SendJob.company_id == activation.company_id,
-            SendJob.kivra_enabled.is_(False),
-            SendJob.state != JOB_CANCELLED,
-            SendJob.created_at >= activation.approved_at,
-        )
-        .order_by(SendJob.id)
-    ).all()
+    jobs = jobs_waiting_for_kivra(session, activation)
     rerouted = 0
     for job in jobs:
         run = session.get(PayrollRun, job.payroll_run_id)
@@ -88,7 +120,10 @@ async def reroute_after_access(
             for p, route in planning.plan_routes(prep, users)
             if route.to_kivra and p.payslip_id not in have_kivra
         ]
+        job.kivra_enabled = True
+        job.tenant_key = prep.tenant_key
         if not plan:
+            session.flush()
             continue
         now = utcnow()
         if job.state == JOB_HELD:
@@ -100,8 +135,6 @@ async def reroute_after_access(
                     Delivery.payslip_id.in_([item.payslip_id for item in plan]),
                 )
             )
-        job.kivra_enabled = True
-        job.tenant_key = prep.tenant_key
         write_deliveries(
             session, job, period=prep.period, pay_date=prep.pay_date, plan=plan, now=now
         )

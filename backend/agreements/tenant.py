@@ -7,6 +7,12 @@ the card shows "waiting for Kivra" until Kivra accepts or rejects. Pending
 requests are polled when the card or status page is read and by the worker
 loop through `refresh_pending_access`. Meanwhile the gate keeps Kivra off, so
 payslips go to Min lön.
+
+Once the tenant is usable (created after Kivra failed to answer, or access
+granted), every follow-up also sends to Kivra what went to Min lön only while
+Kivra was not ready (`backend.agreements.reroute`). It runs on each follow-up
+until it has succeeded, so a follow-up cut short by its time limit, or a
+usermatch that Kivra refused, is made up for by the next one.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from backend.agreements.models import (
     AgreementEvent,
     KivraActivation,
 )
-from backend.agreements.reroute import reroute_after_access
+from backend.agreements.reroute import jobs_waiting_for_kivra, reroute_after_access
 from backend.agreements.service import REJECTED_EN, REJECTED_SV
 from backend.kivra.errors import KivraError, TenantOwnedElsewhereError
 from backend.kivra.models import RequestAccess, TenantCreated
@@ -114,7 +120,30 @@ async def ensure_tenant(
         session.flush()
         session.refresh(activation)
         await _ensure_tenant(session, activation, client)
+        # Commit the tenant before asking Kivra about the earlier sends: the
+        # tenant stands even if that is cut short.
         session.commit()
+        await _send_what_waited(session, activation, client)
+        session.commit()
+
+
+async def _send_what_waited(
+    session: Session, activation: KivraActivation, client: TenantClient
+) -> None:
+    """Give the sends made while Kivra was not ready their Kivra deliveries."""
+    if activation.state != AGREEMENT_ACTIVE or activation.tenant_state != TENANT_ACTIVE:
+        return
+    if not jobs_waiting_for_kivra(session, activation):
+        return
+    try:
+        await reroute_after_access(session, activation, client)
+    except KivraError as exc:
+        # The tenant stands; the next follow-up tries the earlier sends again.
+        session.rollback()
+        logger.warning(
+            "kivra_reroute_failed",
+            extra={"company_id": activation.company_id, "error": type(exc).__name__},
+        )
 
 
 async def _ensure_tenant(
@@ -165,27 +194,7 @@ async def _request_access(
     _event(session, activation, "access_requested", request_key=request.request_key)
     logger.info("kivra_access_requested", extra={"company_id": activation.company_id})
     session.flush()
-    await _decide(session, activation, request, client)
-
-
-async def _decide(
-    session: Session,
-    activation: KivraActivation,
-    request: RequestAccess,
-    client: TenantClient,
-) -> None:
-    was_pending = activation.tenant_state == TENANT_PENDING
     _apply_decision(session, activation, request)
-    if not (was_pending and activation.tenant_state == TENANT_ACTIVE):
-        return
-    try:
-        await reroute_after_access(session, activation, client)
-    except KivraError as exc:
-        # The grant stands; only the earlier sends stay in Min lön.
-        logger.warning(
-            "kivra_reroute_failed",
-            extra={"company_id": activation.company_id, "error": type(exc).__name__},
-        )
 
 
 def _apply_decision(
@@ -238,7 +247,7 @@ async def refresh_access(
             extra={"company_id": activation.company_id, "error": type(exc).__name__},
         )
         return
-    await _decide(session, activation, request, client)
+    _apply_decision(session, activation, request)
 
 
 async def refresh_pending_access(session: Session, client: TenantClient) -> int:
@@ -266,10 +275,11 @@ async def prepare_send(
     """`check_send`, after giving an active agreement its tenant if it lacks one.
 
     This is what makes a new customer's first send go to Kivra: its implied
-    approval gets a tenant here, right before the send.
+    approval gets a tenant here, right before the send. With a usable tenant
+    it only sends to Kivra what earlier sends left waiting for it.
     """
     gate = check_send(session, company_id)
-    if gate.activation_required or gate.kivra_enabled:
+    if gate.activation_required:
         return gate
     activation = session.scalar(
         select(KivraActivation).where(KivraActivation.company_id == company_id)

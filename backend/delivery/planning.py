@@ -24,8 +24,10 @@ from backend.delivery.routing import (
     REASON_TEXTS,
     UNREACHABLE_TEXTS,
     EmployeeFacts,
+    Reason,
     Route,
     needs_usermatch,
+    pre_kivra_reason,
     route,
     unreachable_reason,
 )
@@ -46,6 +48,16 @@ UserMatcher = Callable[[str, Sequence[str]], Awaitable[set[str]]]
 # The forecast's reason for a Kivra user's payslip that Kivra would refuse
 # as too large (Kivra's error 41300).
 TOO_LARGE_REASON = "too_large_for_kivra"
+# The forecast's reason while Kivra is off only until Kivra answers: the
+# payslip is published in Min lön now and a Kivra user's goes to Kivra too
+# once Kivra answers (`backend.agreements.reroute`).
+KIVRA_WAITING_REASON = "kivra_waiting"
+KIVRA_WAITING_TEXTS = (
+    "Väntar på Kivra: lönebeskedet publiceras i Min lön nu och skickas även till "
+    "Kivra när Kivra har svarat, om personen har Kivra.",
+    "Waiting for Kivra: the payslip is published in Min lön now and also goes to "
+    "Kivra once Kivra has answered, if the person uses Kivra.",
+)
 
 
 class RunNotSendableError(ConflictError):
@@ -82,6 +94,8 @@ class RunPreparation:
     # Payslips whose Kivra body would exceed Kivra's limit, with its size in
     # bytes: they cannot go to Kivra and are read in Min lön.
     too_large: Mapping[int, int] = field(default_factory=dict)
+    # Kivra is off only until Kivra answers (see `SendGate.waiting_for_kivra`).
+    kivra_waiting: bool = False
 
     def usermatch_candidates(self) -> list[str]:
         """The personnummer Kivra is asked about (never protected identities)."""
@@ -190,6 +204,7 @@ def prepare_run(
         too_large=too_large_for_kivra(
             session, run.id, {p.payslip_id: p.personnummer for p in payslips}
         ),
+        kivra_waiting=gate.waiting_for_kivra,
     )
 
 
@@ -239,6 +254,16 @@ def plan_routes(
     ]
 
 
+def _waiting_reason(
+    prep: RunPreparation, payslip: PayslipFacts
+) -> tuple[str, tuple[str, str]]:
+    """While waiting for Kivra: Min lön now, and Kivra later when the rule allows."""
+    later = pre_kivra_reason(payslip.facts, kivra_enabled=True, pay_date=prep.pay_date)
+    if later is None:
+        return KIVRA_WAITING_REASON, KIVRA_WAITING_TEXTS
+    return later.value, REASON_TEXTS[later]
+
+
 def build_forecast(
     prep: RunPreparation, routes: list[tuple[PayslipFacts, Route]]
 ) -> Forecast:
@@ -247,6 +272,8 @@ def build_forecast(
     for p, r in routes:
         reason_sv, reason_en = REASON_TEXTS[r.reason]
         reason, channel, reachable = r.reason.value, r.channel, r.reachable
+        if r.reason is Reason.KIVRA_NOT_ACTIVE and prep.kivra_waiting:
+            reason, (reason_sv, reason_en) = _waiting_reason(prep, p)
         size = prep.too_large.get(p.payslip_id)
         if r.to_kivra and size is not None:
             # Kivra would refuse the body: the send fails it for Kivra and the

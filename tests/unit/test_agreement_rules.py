@@ -70,7 +70,9 @@ def _activation(**fields: object) -> KivraActivation:
         ),
         (
             {"tenant_state": "pending_access", "tenant_key": None},
-            SendGate(False, False, None, "kivra_access_pending"),
+            SendGate(
+                False, False, None, "kivra_access_pending", waiting_for_kivra=True
+            ),
             "waiting_for_kivra",
         ),
         (
@@ -80,7 +82,9 @@ def _activation(**fields: object) -> KivraActivation:
         ),
         (
             {"tenant_state": "none", "tenant_key": None},
-            SendGate(False, False, None, "kivra_tenant_missing"),
+            SendGate(
+                False, False, None, "kivra_tenant_missing", waiting_for_kivra=True
+            ),
             "kivra_unreachable",
         ),
     ],
