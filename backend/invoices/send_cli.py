@@ -38,6 +38,7 @@ STATE_LABELS = {
     "retrying": "Försöker igen",
     "in_flight": "Skickas",
 }
+CHANNEL_LABELS = {"kivra": "Kivra", "email": "E-post", "print": "Utskrift"}
 # How long `--now` waits for Kivra at most before leaving the rest to a worker.
 NOW_DEADLINE_SECONDS = 600.0
 
@@ -108,9 +109,7 @@ async def _send(
         except AppError as exc:
             raise CliRefusalError(exc.message_sv) from exc
     new = sum(result.created for result in results)
-    console.print(
-        f"{new} fakturor lagda i kö, {len(results) - new} redan skickade tidigare."
-    )
+    console.print(_queued_line(new, len(results) - new))
     if now:
         await _run_until_done(settings, factory, invoice_ids)
     with factory() as session:
@@ -123,9 +122,21 @@ async def _send(
         ).all()  # fmt: skip
     table = Table("Faktura", "Kanal", "Utfall", "Orsak")
     for number, channel, state, error_sv in rows:
-        table.add_row(number, channel, STATE_LABELS.get(state, state), error_sv or "")
+        table.add_row(
+            number,
+            CHANNEL_LABELS.get(channel, channel),
+            STATE_LABELS.get(state, state),
+            error_sv or "",
+        )
     console.print(table)
     return 1 if any(state == "failed" for _, _, state, _ in rows) else 0
+
+
+def _queued_line(new: int, before: int) -> str:
+    """ "1 faktura lagd i kö, 2 redan skickade tidigare." with the right forms."""
+    queued = "1 faktura lagd i kö" if new == 1 else f"{new} fakturor lagda i kö"
+    earlier = "skickad" if before == 1 else "skickade"
+    return f"{queued}, {before} redan {earlier} tidigare."
 
 
 def send_invoices_command(

@@ -16,6 +16,7 @@ from backend.app import create_app
 from backend.cli import main
 from backend.db.migrate import upgrade
 from backend.db.session import create_db_engine, make_session_factory
+from backend.invoices.models import Invoice
 from backend.settings import load_settings
 from tests.emulator_fixtures import EmulatorHandle
 from tests.integration.invoice_sending_support import (
@@ -103,6 +104,12 @@ def test_send_invoices_cli_sends_once_and_shows_the_outcome(
     again = runner.invoke(
         main, ["send-invoices", "--company", company.orgnr, "--invoice", "2026-0"]
     )
+    one_more = add_invoice(factory, company.company_id, person.id)
+    number = deliveries_number(factory, one_more)
+    single = runner.invoke(
+        main,
+        ["send-invoices", "--company", company.orgnr, "--invoice", number, "--now"],
+    )
 
     assert refused.exit_code == 1
     assert "Fakturor via Kivra är inte godkända" in refused.output
@@ -111,6 +118,13 @@ def test_send_invoices_cli_sends_once_and_shows_the_outcome(
     assert "2 fakturor lagda i kö" in sent.output
     assert "Levererad till Kivra" in sent.output
     assert "Avisering per e-post" in sent.output
+    # The channels by name, not by code.
+    assert " E-post " in sent.output
+    assert " Kivra " in sent.output
+    assert " email " not in sent.output
+    assert " kivra " not in sent.output
+    assert single.exit_code == 0, single.output
+    assert "1 faktura lagd i kö, 0 redan skickade tidigare." in single.output
     assert again.exit_code == 1
     assert "ingen faktura med nummer 2026-0" in again.output
     rows = deliveries_of(factory, [to_kivra, to_mail])
@@ -118,7 +132,15 @@ def test_send_invoices_cli_sends_once_and_shows_the_outcome(
         ("kivra", "delivered"),
         ("email", "notified"),
     ]
-    assert len(kivra_emulator.operator.received(PERSON)) == 1
+    # The first send and the single one: nothing twice.
+    assert len(kivra_emulator.operator.received(PERSON)) == 2
+
+
+def deliveries_number(factory: sessionmaker[Session], invoice_id: int) -> str:
+    with factory() as session:
+        invoice = session.get(Invoice, invoice_id)
+        assert invoice is not None
+        return invoice.number
 
 
 def test_api_embedded_worker_sends_invoices(
