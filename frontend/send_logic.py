@@ -194,11 +194,18 @@ def progress_percent(job: SendJob) -> int:
 
 
 def summary(job: SendJob) -> list[OutcomeCount]:
-    """The job's non-zero counts, in the summary's order."""
+    """The job's non-zero counts, in the summary's order.
+
+    A send "now" waits for no pay day: its deliveries not yet released by the
+    worker (moments after the send) count as queued, not as held.
+    """
+    counts = dict(job.counts)
+    if job.mode == "now":
+        counts["pending"] = counts.get("pending", 0) + counts.pop("held", 0)
     return [
-        OutcomeCount(outcome, sv, en, job.counts[outcome])
+        OutcomeCount(outcome, sv, en, counts[outcome])
         for outcome, (sv, en) in OUTCOME_LABELS.items()
-        if job.counts.get(outcome, 0) > 0
+        if counts.get(outcome, 0) > 0
     ]
 
 

@@ -139,17 +139,27 @@ class RunState(SessionState):
         self.blocked_sv = forecast.blocked_sv or ""
         self.blocked_en = forecast.blocked_en or ""
 
-    @rx.event
+    @rx.event(background=True)
     async def refresh_forecast(self) -> EventSpec | None:
-        """Re-read where the payslips go and the Kivra button (after a send)."""
-        api = self.api()
+        """Re-read where the payslips go and the Kivra button (after a send).
+
+        In the background: both reads follow Kivra up (a slow or failing
+        Kivra takes seconds), and the send's progress must not wait for them.
+        """
+        async with self:
+            api = self.api()
+            company_id = self.company_id
+            period = self.period
         try:
-            forecast = await api.forecast(self.company_id, self.period)
-            button = await api.kivra_button(self.company_id, self.period)
+            forecast = await api.forecast(company_id, period)
+            button = await api.kivra_button(company_id, period)
         except ApiError as error:
-            return self.session_expired(error)
-        self._show_forecast(forecast)
-        self.button_target = button.target
+            async with self:
+                return self.session_expired(error)
+        async with self:
+            if self.period == period:
+                self._show_forecast(forecast)
+                self.button_target = button.target
         return None
 
     @rx.event
@@ -234,11 +244,12 @@ class RunState(SessionState):
         )
         if approved.send_job is not None:
             self._apply_job(approved.send_job)
+        # Follow the send first: its progress is what the page is about now.
+        if self.phase == SendPhase.SENDING:
+            yield RunState.poll_job
         # Whatever became of the send: Kivra's state and where the payslips
         # go have changed with the approval.
         yield RunState.refresh_forecast
-        if self.phase == SendPhase.SENDING:
-            yield RunState.poll_job
 
     @rx.event
     async def cancel_hold(self) -> EventSpec | None:

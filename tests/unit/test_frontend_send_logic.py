@@ -219,3 +219,16 @@ def test_after_approval_a_refused_send_leaves_the_run_ready_and_says_why() -> No
         SendPhase.READY,
         "Fix the address.",
     )
+
+
+def test_summary_of_a_send_now_not_yet_released_says_queued_not_held() -> None:
+    """A send "now" waits for no pay day, even in the moment before its release."""
+    rows = send_logic.summary(make_job("held", total=3, mode="now", held=3))
+    assert [(r.outcome, r.label_sv, r.count) for r in rows] == [("pending", "I kö", 3)]
+    assert send_logic.phase_for_job(make_job("held", mode="now", held=3)) == (
+        SendPhase.SENDING
+    )
+    held = send_logic.summary(make_job("held", total=3, mode="pay_date", held=3))
+    assert [(r.outcome, r.label_sv) for r in held] == [
+        ("held", "Väntar till lönedagen")
+    ]
