@@ -97,7 +97,7 @@ def _process_of(frames: list[str]) -> str:
     for markers, name in (
         (("emulator (backend/cli.py", "backend/kivra_emulator/"), "emulator"),
         (
-            ("backend/payroll/rendering.py", "multiprocessing", "futures/process.py"),
+            ("_render_chunk", "_process_worker", "forkserver.py"),
             "render pool",
         ),
         (
