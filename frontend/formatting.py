@@ -1,4 +1,4 @@
-"""Swedish number formats for the UI."""
+"""Number formats for the UI: Swedish, and English where the user chose it."""
 
 from __future__ import annotations
 
@@ -26,6 +26,19 @@ def kronor(amount: str | Decimal) -> str:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
     return f"{sign}{_GROUP.join(groups)},{ore} kr"
+
+
+def kronor_en(amount: str | Decimal) -> str:
+    """Format an amount in kronor the English way: "SEK 35,000.00".
+
+    Text that is not a number is returned unchanged rather than hidden.
+    """
+    try:
+        value = Decimal(str(amount)).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return str(amount)
+    sign = "−" if value < 0 else ""
+    return f"{sign}SEK {abs(value):,.2f}"
 
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

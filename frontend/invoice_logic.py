@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from frontend.formatting import kronor
+from frontend.formatting import kronor, kronor_en
 from shared_types.invoice_status import InvoiceStatusPage, InvoiceStatusRow
 
 
@@ -109,6 +109,7 @@ class InvoiceRowView:
     kind_sv: str
     kind_en: str
     total: str
+    total_en: str
     due_date: str
     due_warning_sv: str
     due_warning_en: str
@@ -161,6 +162,7 @@ def row_view(row: InvoiceStatusRow) -> InvoiceRowView:
         kind_sv=_label(KIND_LABELS, row.kind)[0],
         kind_en=_label(KIND_LABELS, row.kind)[1],
         total=kronor(row.total_amount),
+        total_en=kronor_en(row.total_amount),
         due_date=row.due_date.isoformat() if row.due_date else "–",
         due_warning_sv=_NOT_BANK_DAY[0] if warn else "",
         due_warning_en=_NOT_BANK_DAY[1] if warn else "",

@@ -53,7 +53,11 @@ def _row(row: rx.Var[InvoiceRowView]) -> rx.Component:
         rx.table.row_header_cell(row.number, class_name="invoice-number"),
         rx.table.cell(row.customer_name),
         rx.table.cell(tr(row.kind_sv, row.kind_en)),  # type: ignore[arg-type]
-        rx.table.cell(row.total, white_space="nowrap", text_align="right"),
+        rx.table.cell(
+            tr(row.total, row.total_en),  # type: ignore[arg-type]
+            white_space="nowrap",
+            text_align="right",
+        ),
         rx.table.cell(
             rx.text(row.due_date, white_space="nowrap"),
             rx.cond(

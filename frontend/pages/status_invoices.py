@@ -63,7 +63,11 @@ def _row(row: rx.Var[InvoiceRowView]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(row.number),
         rx.table.cell(row.customer_name),
-        rx.table.cell(row.total, white_space="nowrap", text_align="right"),
+        rx.table.cell(
+            tr(row.total, row.total_en),  # type: ignore[arg-type]
+            white_space="nowrap",
+            text_align="right",
+        ),
         rx.table.cell(row.due_date, white_space="nowrap"),
         rx.table.cell(
             outcome_badge(row),

@@ -1,4 +1,4 @@
-"""Swedish money format in the UI."""
+"""Money formats in the UI: Swedish, and English when chosen."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from frontend.formatting import kronor
+from frontend.formatting import kronor, kronor_en
 
 
 @pytest.mark.parametrize(
@@ -26,3 +26,24 @@ def test_kronor_formats_the_swedish_way(amount: str | Decimal, expected: str) ->
 
 def test_kronor_leaves_text_that_is_not_a_number() -> None:
     assert kronor("okänt") == "okänt"
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        ("4212.50", "SEK 4,212.50"),
+        ("35000", "SEK 35,000.00"),
+        ("999.5", "SEK 999.50"),
+        (Decimal("1234567.891"), "SEK 1,234,567.89"),
+        ("-250.00", "−SEK 250.00"),
+        ("0", "SEK 0.00"),
+    ],
+)
+def test_kronor_en_formats_the_english_way(
+    amount: str | Decimal, expected: str
+) -> None:
+    assert kronor_en(amount) == expected
+
+
+def test_kronor_en_leaves_text_that_is_not_a_number() -> None:
+    assert kronor_en("unknown") == "unknown"

@@ -65,6 +65,7 @@ def test_row_view_labels_amount_and_sendability() -> None:
     view = invoice_logic.row_view(make_row(7, kind="credit_note", total="-1234.50"))
     assert (view.kind_sv, view.kind_en) == ("Kreditfaktura", "Credit note")
     assert view.total == "−1\u202f234,50 kr"
+    assert view.total_en == "−SEK 1,234.50"
     assert (view.outcome_sv, view.payment_sv) == ("Inte skickad", "Obetald")
     assert (view.channel_sv, view.channel_en) == ("–", "–")
     assert view.sendable is True
