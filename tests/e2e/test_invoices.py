@@ -240,6 +240,9 @@ def test_admin_sends_an_invoice_via_kivra_and_sees_it_delivered(
         "Done – to Kivra: 1, notice by e-mail: 1."
     )
     expect(row.locator(".invoice-outcome")).to_contain_text("Delivered to Kivra")
+    # Amounts the English way in English: "SEK 1,250.00", not "1 250,00 kr".
+    expect(row).to_contain_text(f"SEK {Decimal(seller.total):,.2f}")
+    expect(row).not_to_contain_text(" kr")
 
     with emulator(product) as operator:
         received = operator.received(seller.customer_ssn)
@@ -337,6 +340,7 @@ def test_payment_webhook_marks_the_invoice_paid_on_the_page(
     page.locator("#language-en").click()
     expect(section).to_contain_text("Delivered to Kivra")
     expect(section).to_contain_text("Paid")
+    expect(section).to_contain_text(f"SEK {Decimal(seller.total):,.2f}")
 
 
 def test_admin_without_the_invoices_scope_sees_the_refusal_in_swedish(
