@@ -253,17 +253,22 @@ async def refresh_access(
 async def refresh_pending_access(session: Session, client: TenantClient) -> int:
     """Poll every pending access request and finish missing tenants (worker loop).
 
+    Sends still waiting for a tenant that is usable now go to Kivra as well.
     Returns how many activations changed tenant state.
     """
     activations = session.scalars(
         select(KivraActivation).where(
             KivraActivation.state == AGREEMENT_ACTIVE,
-            KivraActivation.tenant_state.in_([TENANT_PENDING, TENANT_NONE]),
+            KivraActivation.tenant_state.in_(
+                [TENANT_PENDING, TENANT_NONE, TENANT_ACTIVE]
+            ),
         )
     ).all()
     changed = 0
     for activation in activations:
         before = activation.tenant_state
+        if before == TENANT_ACTIVE and not jobs_waiting_for_kivra(session, activation):
+            continue
         await ensure_tenant(session, activation, client)
         changed += activation.tenant_state != before
     return changed

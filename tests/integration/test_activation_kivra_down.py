@@ -13,11 +13,14 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import update
 
 from backend.agreements.demo import seed_activation
 from backend.agreements.terms import CURRENT
+from backend.cli import main
 from backend.payroll.models import Employee
+from backend.settings import load_settings
 from tests.agreement_fixtures import ActivationWorld
 from tests.integration.test_delivery_support import (
     job_state,
@@ -155,3 +158,44 @@ def test_agreement_first_read_agrees_with_the_card(
         card = admin.get(f"{base}/kivra/card").json()
         button = admin.get(f"{base}/kivra/button").json()
     assert agreement["card_state"] == card["state"] == button["card_state"] == state
+
+
+def test_activation_refresh_cli_sends_what_waited_for_kivra(
+    activation_world: ActivationWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`refresh-kivra-access` creates the tenant and re-routes the waiting send."""
+    company = build_company(activation_world.api.session_factory, employees=2)
+    operator = activation_world.kivra.operator
+    operator.seed_recipient(fake_personnummer(0), "active")
+    operator.inject_fault("error", "/v2/tenant*", status=503, count=50)
+    base = f"/api/companies/{company.company_id}"
+    with client_for(activation_world.api, company.admin_email) as admin:
+        job = _approve_and_send_now(admin, company.company_id)["send_job"]
+        assert job["kivra_enabled"] is False
+    _send_until_done(activation_world, job["id"])
+    operator.clear_faults()
+
+    settings = activation_world.api.settings
+    for name, value in {
+        "DATABASE_URL": settings.database_url,
+        "KIVRA_BASE_URL": settings.kivra_base_url,
+        "KIVRA_CLIENT_ID": settings.kivra_client_id,
+        "KIVRA_CLIENT_SECRET": settings.kivra_client_secret,
+        "KIVRA_RETRY_ATTEMPTS": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    load_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(
+            main, ["refresh-kivra-access"], catch_exceptions=False
+        )
+    finally:
+        load_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+
+    first, second = company.employee_ids
+    with client_for(activation_world.api, company.admin_email) as admin:
+        channels = _channels(admin, base)
+        job_after = admin.get(f"{base}/send-jobs/{job['id']}").json()
+    assert channels == {first: ["kivra", "min_lon"], second: ["min_lon"]}
+    assert job_after["kivra_enabled"] is True
