@@ -46,4 +46,5 @@ pytest_plugins = [
     "tests.emulator_fixtures",
     "tests.payroll_fixtures",
     "tests.agreement_fixtures",
+    "tests.integration.invoice_sending_support",
 ]

@@ -2,7 +2,8 @@
 
 The invoices are written straight into the database, rendered document and
 all, the way `build_company` writes payroll runs: the tests are about
-sending, and the invoice rules have their own tests.
+sending, and the invoice rules have their own tests. `invoice_api` serves
+the API once per test module and database (SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import msgspec
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker, undefer
 
@@ -38,7 +40,7 @@ from backend.kivra_factory import kivra_http_client
 from backend.settings import Settings
 from tests.integration.test_delivery_support import delivery_settings
 from tests.payroll_fixtures import ApiServer, DemoCompany, build_company, fake_orgnr
-from tests.support import serve_asgi
+from tests.support import fresh_postgres_database, postgres_available, serve_asgi
 
 PDF = (
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -61,6 +63,32 @@ def serve_invoice_api(
             yield ApiServer(base_url, settings, make_session_factory(engine))
     finally:
         engine.dispose()
+
+
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def invoice_api(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _kivra_emulator_server: object,
+) -> Iterator[ApiServer]:
+    """The API talking to the test run's emulator, once per module and database."""
+    emulator_url: str = _kivra_emulator_server.base_url  # type: ignore[attr-defined]
+    folder = tmp_path_factory.mktemp("invoice-api")
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'api.sqlite3'}"
+        with serve_invoice_api(url, emulator_url, folder / "mail") as api:
+            yield api
+        return
+    if not postgres_available():
+        pytest.skip("PostgreSQL at 127.0.0.1:5432 does not answer")
+    with (
+        fresh_postgres_database() as url,
+        serve_invoice_api(url, emulator_url, folder / "mail") as api,
+    ):
+        yield api
 
 
 def invoicing_company(

@@ -9,7 +9,6 @@ invoice racing each other leave one row.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
@@ -31,39 +30,12 @@ from tests.integration.invoice_sending_support import (
     deliveries_of,
     invoicing_company,
     run_invoice_rounds,
-    serve_invoice_api,
 )
 from tests.integration.test_delivery_support import seed_emulator_client
 from tests.integration.test_kivra_client import open_client, own_tenant
 from tests.payroll_fixtures import ApiServer, client_for, fake_personnummer
-from tests.support import fresh_postgres_database, postgres_available
 
 PERSON = fake_personnummer(2511)
-
-
-@pytest.fixture(
-    scope="module",
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
-)
-def server(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    _kivra_emulator_server: object,
-) -> Iterator[ApiServer]:
-    emulator_url: str = _kivra_emulator_server.base_url  # type: ignore[attr-defined]
-    folder = tmp_path_factory.mktemp("invoice-outbox")
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'api.sqlite3'}"
-        with serve_invoice_api(url, emulator_url, folder / "mail") as api:
-            yield api
-        return
-    if not postgres_available():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 does not answer")
-    with (
-        fresh_postgres_database() as url,
-        serve_invoice_api(url, emulator_url, folder / "mail") as api,
-    ):
-        yield api
 
 
 @pytest.fixture
@@ -72,8 +44,8 @@ def emulator(kivra_emulator: EmulatorHandle) -> EmulatorHandle:
     return kivra_emulator
 
 
-def _send(server: ApiServer, company_id: int, admin: str, ids: list[int]) -> None:
-    with client_for(server, admin) as http:
+def _send(invoice_api: ApiServer, company_id: int, admin: str, ids: list[int]) -> None:
+    with client_for(invoice_api, admin) as http:
         approve(http, company_id, ["payslips", "invoices"])
         sent = http.post(
             f"/api/companies/{company_id}/invoices/send", json={"invoice_ids": ids}
@@ -82,11 +54,11 @@ def _send(server: ApiServer, company_id: int, admin: str, ids: list[int]) -> Non
 
 
 async def test_credit_notes_reach_a_person_and_a_company(
-    server: ApiServer, emulator: EmulatorHandle
+    invoice_api: ApiServer, emulator: EmulatorHandle
 ) -> None:
     """A not payable credit notice for a person, a structured one for a company."""
-    factory = server.session_factory
-    company = invoicing_company(server)
+    factory = invoice_api.session_factory
+    company = invoicing_company(invoice_api)
     person = add_customer(
         factory, company.company_id, kind="person", personnummer=PERSON
     )
@@ -108,9 +80,9 @@ async def test_credit_notes_reach_a_person_and_a_company(
                 due_date=None,
             )
         )
-    _send(server, company.company_id, company.admin_email, ids)
+    _send(invoice_api, company.company_id, company.admin_email, ids)
 
-    await run_invoice_rounds(server.settings, factory)
+    await run_invoice_rounds(invoice_api.settings, factory)
 
     bodies = []
     for row in deliveries_of(factory, ids):
@@ -127,19 +99,19 @@ async def test_credit_notes_reach_a_person_and_a_company(
 
 
 async def test_worker_that_died_after_kivra_stored_it_is_replaced_without_a_copy(
-    server: ApiServer, emulator: EmulatorHandle
+    invoice_api: ApiServer, emulator: EmulatorHandle
 ) -> None:
     """The lease runs out; the next worker sends the same bytes; Kivra keeps one."""
     emulator.operator.set_mode("production")
-    factory = server.session_factory
-    company = invoicing_company(server)
+    factory = invoice_api.session_factory
+    company = invoicing_company(invoice_api)
     person = add_customer(
         factory, company.company_id, kind="person", personnummer=PERSON
     )
     invoice_id = add_invoice(factory, company.company_id, person.id)
     emulator.operator.seed_recipient(PERSON, "active")
-    _send(server, company.company_id, company.admin_email, [invoice_id])
-    settings = server.settings
+    _send(invoice_api, company.company_id, company.admin_email, [invoice_id])
+    settings = invoice_api.settings
     async with kivra_http_client(settings) as http:
         kivra = worker_kivra_client(settings, http)
         dying = InvoiceWorker(factory, kivra, settings, owner="dying")
@@ -166,11 +138,11 @@ async def test_worker_that_died_after_kivra_stored_it_is_replaced_without_a_copy
 
 
 async def test_two_workers_share_the_outbox_without_sending_twice(
-    server: ApiServer, emulator: EmulatorHandle
+    invoice_api: ApiServer, emulator: EmulatorHandle
 ) -> None:
     """Sandbox mode: a second send of anything would show as a second content."""
-    factory = server.session_factory
-    company = invoicing_company(server)
+    factory = invoice_api.session_factory
+    company = invoicing_company(invoice_api)
     people = [fake_personnummer(2520 + n) for n in range(8)]
     ids = []
     for ssn in people:
@@ -179,8 +151,8 @@ async def test_two_workers_share_the_outbox_without_sending_twice(
         )
         ids.append(add_invoice(factory, company.company_id, customer.id))
         emulator.operator.seed_recipient(ssn, "active")
-    _send(server, company.company_id, company.admin_email, ids)
-    settings = server.settings
+    _send(invoice_api, company.company_id, company.admin_email, ids)
+    settings = invoice_api.settings
     async with kivra_http_client(settings) as http:
         kivra = worker_kivra_client(settings, http)
         workers = [
@@ -193,17 +165,17 @@ async def test_two_workers_share_the_outbox_without_sending_twice(
 
 
 async def test_two_sends_racing_leave_one_delivery(
-    server: ApiServer, emulator: EmulatorHandle
+    invoice_api: ApiServer, emulator: EmulatorHandle
 ) -> None:
-    factory = server.session_factory
-    company = invoicing_company(server)
+    factory = invoice_api.session_factory
+    company = invoicing_company(invoice_api)
     person = add_customer(
         factory, company.company_id, kind="person", personnummer=PERSON
     )
     invoice_id = add_invoice(factory, company.company_id, person.id)
     emulator.operator.seed_recipient(PERSON, "active")
     url = f"/api/companies/{company.company_id}/invoices/{invoice_id}/send"
-    with client_for(server, company.admin_email) as http:
+    with client_for(invoice_api, company.admin_email) as http:
         approve(http, company.company_id, ["payslips", "invoices"])
 
         def send() -> tuple[int, bool]:
@@ -215,7 +187,7 @@ async def test_two_sends_racing_leave_one_delivery(
     assert [status for status, _ in answers] == [202] * 4
     assert sorted(created for _, created in answers) == [False, False, False, True]
     assert len(deliveries_of(factory, [invoice_id])) == 1
-    assert await run_invoice_rounds(server.settings, factory) == 1
+    assert await run_invoice_rounds(invoice_api.settings, factory) == 1
     assert len(emulator.operator.received(PERSON)) == 1
 
 
@@ -233,32 +205,32 @@ async def test_companymatch_finds_companies_in_kivra(emulator: EmulatorHandle) -
 
 
 async def test_failed_delivery_is_sent_again_on_request(
-    server: ApiServer, emulator: EmulatorHandle
+    invoice_api: ApiServer, emulator: EmulatorHandle
 ) -> None:
     """A refusal fails the delivery; sending again retries it on the same row."""
-    factory = server.session_factory
-    company = invoicing_company(server)
+    factory = invoice_api.session_factory
+    company = invoicing_company(invoice_api)
     person = add_customer(
         factory, company.company_id, kind="person", personnummer=PERSON
     )
     invoice_id = add_invoice(factory, company.company_id, person.id)
     emulator.operator.seed_recipient(PERSON, "active")
     # Earlier tests' sends in this database must not take the fault.
-    await run_invoice_rounds(server.settings, factory)
-    _send(server, company.company_id, company.admin_email, [invoice_id])
+    await run_invoice_rounds(invoice_api.settings, factory)
+    _send(invoice_api, company.company_id, company.admin_email, [invoice_id])
     emulator.operator.inject_fault("error", "/v2/tenant/*/content", status=400)
-    await run_invoice_rounds(server.settings, factory)
+    await run_invoice_rounds(invoice_api.settings, factory)
     (failed,) = deliveries_of(factory, [invoice_id])
     assert failed.state == "failed"
     url = f"/api/companies/{company.company_id}/invoices/{invoice_id}/send"
-    with client_for(server, company.clerk_email) as http:
+    with client_for(invoice_api, company.clerk_email) as http:
         forecast = http.get(
             f"/api/companies/{company.company_id}/invoices/{invoice_id}/forecast"
         ).json()
         again = http.post(url)
-        await run_invoice_rounds(server.settings, factory)
+        await run_invoice_rounds(invoice_api.settings, factory)
         third = http.post(url)
-    with client_for(server, company.admin_email) as admin:
+    with client_for(invoice_api, company.admin_email) as admin:
         notices = admin.get("/api/notifications").json()["items"]
     (notice,) = [n for n in notices if n["kind"] == "invoice_failed"]
     assert notice["title"].startswith("Faktura 2026-")

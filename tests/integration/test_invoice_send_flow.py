@@ -7,11 +7,8 @@ where every body is judged against Kivra's spec.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-
-import pytest
 
 from backend.kivra import spec
 from tests.emulator_fixtures import EmulatorHandle
@@ -19,7 +16,6 @@ from tests.integration.invoice_sending_support import (
     approve,
     deliveries_of,
     run_invoice_rounds,
-    serve_invoice_api,
 )
 from tests.integration.test_delivery_support import seed_emulator_client
 from tests.payroll_fixtures import (
@@ -29,47 +25,21 @@ from tests.payroll_fixtures import (
     fake_orgnr,
     fake_personnummer,
 )
-from tests.support import fresh_postgres_database, postgres_available
 
 PERSON = fake_personnummer(2541)
 
 
-@pytest.fixture(
-    scope="module",
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
-)
-def server(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    _kivra_emulator_server: object,
-) -> Iterator[ApiServer]:
-    emulator_url: str = _kivra_emulator_server.base_url  # type: ignore[attr-defined]
-    folder = tmp_path_factory.mktemp("invoice-flow")
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'api.sqlite3'}"
-        with serve_invoice_api(url, emulator_url, folder / "mail") as api:
-            yield api
-        return
-    if not postgres_available():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 does not answer")
-    with (
-        fresh_postgres_database() as url,
-        serve_invoice_api(url, emulator_url, folder / "mail") as api,
-    ):
-        yield api
-
-
 async def test_invoices_made_through_the_api_reach_kivra(
-    server: ApiServer, kivra_emulator: EmulatorHandle
+    invoice_api: ApiServer, kivra_emulator: EmulatorHandle
 ) -> None:
     seed_emulator_client(kivra_emulator)
-    company = build_company(server.session_factory, employees=1, with_run=False)
+    company = build_company(invoice_api.session_factory, employees=1, with_run=False)
     base = f"/api/companies/{company.company_id}"
     orgnr = fake_orgnr()
     firm_vat = f"SE{orgnr}01"
     kivra_emulator.operator.seed_recipient(PERSON, "active")
     kivra_emulator.operator.seed_recipient(firm_vat, "active")
-    with client_for(server, company.admin_email) as http:
+    with client_for(invoice_api, company.admin_email) as http:
         approve(http, company.company_id, ["payslips", "invoices"])
         settings = http.put(
             f"{base}/invoice-settings",
@@ -124,7 +94,7 @@ async def test_invoices_made_through_the_api_reach_kivra(
         sent = http.post(f"{base}/invoices/send", json={"invoice_ids": ids})
         assert sent.status_code == 202, sent.text
 
-        await run_invoice_rounds(server.settings, server.session_factory)
+        await run_invoice_rounds(invoice_api.settings, invoice_api.session_factory)
 
         states = [
             http.get(f"{base}/invoices/{i}/deliveries").json()["items"][0]["state"]
@@ -132,7 +102,7 @@ async def test_invoices_made_through_the_api_reach_kivra(
         ]
     assert states == ["delivered"] * 4
     for invoice, row in zip(
-        made, deliveries_of(server.session_factory, ids), strict=True
+        made, deliveries_of(invoice_api.session_factory, ids), strict=True
     ):
         assert row.content_key is not None
         body = kivra_emulator.operator.content(row.content_key)["body"]
@@ -152,7 +122,7 @@ async def test_invoices_made_through_the_api_reach_kivra(
     assert date.fromisoformat(made[1]["due_date"]) == date(2027, 1, 15)
     types = [
         kivra_emulator.operator.content(r.content_key or "")["type"]
-        for r in deliveries_of(server.session_factory, ids)
+        for r in deliveries_of(invoice_api.session_factory, ids)
     ]
     assert types == [
         "invoice",

@@ -7,7 +7,6 @@ emulator's operator API and judged against Kivra's spec.
 from __future__ import annotations
 
 import email
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -27,39 +26,11 @@ from tests.integration.invoice_sending_support import (
     deliveries_of,
     invoicing_company,
     run_invoice_rounds,
-    serve_invoice_api,
 )
 from tests.integration.test_delivery_support import seed_emulator_client
 from tests.payroll_fixtures import ApiServer, client_for, fake_personnummer
-from tests.support import fresh_postgres_database, postgres_available
 
 PERSON = fake_personnummer(2501)
-
-
-@pytest.fixture(
-    scope="module",
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
-)
-def server(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    _kivra_emulator_server: object,
-) -> Iterator[ApiServer]:
-    """The API talking to the test run's emulator, once per module and database."""
-    emulator_url: str = _kivra_emulator_server.base_url  # type: ignore[attr-defined]
-    folder = tmp_path_factory.mktemp("invoices")
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'api.sqlite3'}"
-        with serve_invoice_api(url, emulator_url, folder / "mail") as api:
-            yield api
-        return
-    if not postgres_available():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 does not answer")
-    with (
-        fresh_postgres_database() as url,
-        serve_invoice_api(url, emulator_url, folder / "mail") as api,
-    ):
-        yield api
 
 
 @pytest.fixture
@@ -69,11 +40,11 @@ def emulator(kivra_emulator: EmulatorHandle) -> EmulatorHandle:
 
 
 async def test_invoice_and_reminder_reach_a_person_and_a_company(
-    server: ApiServer, emulator: EmulatorHandle
+    invoice_api: ApiServer, emulator: EmulatorHandle
 ) -> None:
     """Each goes once, with its Kivra type; a second send adds nothing."""
-    factory = server.session_factory
-    company = invoicing_company(server)
+    factory = invoice_api.session_factory
+    company = invoicing_company(invoice_api)
     person = add_customer(
         factory, company.company_id, kind="person", personnummer=PERSON
     )
@@ -94,7 +65,7 @@ async def test_invoice_and_reminder_reach_a_person_and_a_company(
         )
         ids += [original, reminder]
     base = f"/api/companies/{company.company_id}/invoices"
-    with client_for(server, company.admin_email) as http:
+    with client_for(invoice_api, company.admin_email) as http:
         approve(http, company.company_id, ["payslips", "invoices"])
         forecast = http.get(f"{base}/{ids[1]}/forecast")
         assert forecast.status_code == 200, forecast.text
@@ -105,7 +76,7 @@ async def test_invoice_and_reminder_reach_a_person_and_a_company(
         sent = http.post(f"{base}/send", json={"invoice_ids": ids})
         assert sent.status_code == 202, sent.text
         assert [r["created"] for r in sent.json()["results"]] == [True] * 4
-        assert await run_invoice_rounds(server.settings, factory) == 4
+        assert await run_invoice_rounds(invoice_api.settings, factory) == 4
         again = http.post(f"{base}/{ids[0]}/send")
         assert again.status_code == 202, again.text
         assert again.json()["created"] is False
@@ -116,7 +87,7 @@ async def test_invoice_and_reminder_reach_a_person_and_a_company(
     rows = deliveries_of(factory, ids)
     assert [r.state for r in rows] == ["delivered"] * 4
     assert all(r.content_key and r.body is None and r.body_sha256 for r in rows)
-    assert await run_invoice_rounds(server.settings, factory) == 0
+    assert await run_invoice_rounds(invoice_api.settings, factory) == 0
     types = {}
     for row in rows:
         assert row.content_key is not None
@@ -138,23 +109,23 @@ async def test_invoice_and_reminder_reach_a_person_and_a_company(
 
 
 async def test_send_is_refused_without_the_invoices_scope(
-    server: ApiServer, emulator: EmulatorHandle
+    invoice_api: ApiServer, emulator: EmulatorHandle
 ) -> None:
     """409 invoices_not_approved, Swedish first, and nothing is written."""
-    factory = server.session_factory
-    company = invoicing_company(server)
+    factory = invoice_api.session_factory
+    company = invoicing_company(invoice_api)
     person = add_customer(
         factory, company.company_id, kind="person", personnummer=PERSON
     )
     invoice_id = add_invoice(factory, company.company_id, person.id)
     emulator.operator.seed_recipient(PERSON, "active")
     base = f"/api/companies/{company.company_id}/invoices"
-    with client_for(server, company.admin_email) as http:
+    with client_for(invoice_api, company.admin_email) as http:
         before = http.post(f"{base}/{invoice_id}/send")
         approve(http, company.company_id, ["payslips"])
         refused = http.post(f"{base}/{invoice_id}/send")
         forecast = http.get(f"{base}/{invoice_id}/forecast").json()
-    with client_for(server, company.admin_email, language="en") as http:
+    with client_for(invoice_api, company.admin_email, language="en") as http:
         english = http.post(f"{base}/send", json={"invoice_ids": [invoice_id]})
     assert before.status_code == 409
     assert before.json()["code"] == "invoices_not_approved"
@@ -171,18 +142,18 @@ async def test_send_is_refused_without_the_invoices_scope(
 
 
 async def test_send_is_refused_while_kivra_access_is_pending(
-    server: ApiServer, emulator: EmulatorHandle
+    invoice_api: ApiServer, emulator: EmulatorHandle
 ) -> None:
     """Invoices approved, but the tenant belongs to another sender: nothing sent."""
-    factory = server.session_factory
-    company = invoicing_company(server)
+    factory = invoice_api.session_factory
+    company = invoicing_company(invoice_api)
     emulator.operator.seed_foreign_tenant(company.orgnr)
     person = add_customer(
         factory, company.company_id, kind="person", personnummer=PERSON
     )
     invoice_id = add_invoice(factory, company.company_id, person.id)
     base = f"/api/companies/{company.company_id}/invoices"
-    with client_for(server, company.admin_email) as http:
+    with client_for(invoice_api, company.admin_email) as http:
         approve(http, company.company_id, ["invoices"])
         refused = http.post(f"{base}/{invoice_id}/send")
     assert refused.status_code == 409
@@ -193,13 +164,13 @@ async def test_send_is_refused_while_kivra_access_is_pending(
 
 
 async def test_customer_outside_kivra_gets_the_fallback(
-    server: ApiServer, emulator: EmulatorHandle
+    invoice_api: ApiServer, emulator: EmulatorHandle
 ) -> None:
     """E-mail notice without the invoice ("notified"), or the print queue."""
-    factory = server.session_factory
-    by_mail = invoicing_company(server, fallback="email")
-    by_print = invoicing_company(server, fallback="print")
-    mail_dir = Path(server.settings.mail_outbox_dir)
+    factory = invoice_api.session_factory
+    by_mail = invoicing_company(invoice_api, fallback="email")
+    by_print = invoicing_company(invoice_api, fallback="print")
+    mail_dir = Path(invoice_api.settings.mail_outbox_dir)
     mails_before = len(messages(mail_dir)) if mail_dir.exists() else 0
     results = {}
     for company in (by_mail, by_print):
@@ -208,14 +179,14 @@ async def test_customer_outside_kivra_gets_the_fallback(
         )
         invoice_id = add_invoice(factory, company.company_id, customer.id)
         base = f"/api/companies/{company.company_id}/invoices"
-        with client_for(server, company.admin_email) as http:
+        with client_for(invoice_api, company.admin_email) as http:
             approve(http, company.company_id, ["payslips", "invoices"])
             forecast = http.get(f"{base}/{invoice_id}/forecast").json()
             sent = http.post(f"{base}/{invoice_id}/send")
             assert sent.status_code == 202, sent.text
         results[company.company_id] = (invoice_id, forecast, sent.json())
-    await run_invoice_rounds(server.settings, factory)
-    await run_invoice_rounds(server.settings, factory)
+    await run_invoice_rounds(invoice_api.settings, factory)
+    await run_invoice_rounds(invoice_api.settings, factory)
 
     mail_invoice, mail_forecast, mail_sent = results[by_mail.company_id]
     assert mail_forecast["channel"] == "email"
@@ -245,18 +216,18 @@ async def test_customer_outside_kivra_gets_the_fallback(
 
 
 async def test_lost_answer_5xx_and_429_are_retried_without_a_duplicate(
-    server: ApiServer, emulator: EmulatorHandle
+    invoice_api: ApiServer, emulator: EmulatorHandle
 ) -> None:
     """Byte-identical retries; Kivra keeps one content and the original key."""
     emulator.operator.set_mode("production")
-    factory = server.session_factory
-    company = invoicing_company(server)
+    factory = invoice_api.session_factory
+    company = invoicing_company(invoice_api)
     person = add_customer(
         factory, company.company_id, kind="person", personnummer=PERSON
     )
     invoice_id = add_invoice(factory, company.company_id, person.id)
     emulator.operator.seed_recipient(PERSON, "active")
-    with client_for(server, company.admin_email) as http:
+    with client_for(invoice_api, company.admin_email) as http:
         approve(http, company.company_id, ["payslips", "invoices"])
         sent = http.post(
             f"/api/companies/{company.company_id}/invoices/{invoice_id}/send"
@@ -267,7 +238,7 @@ async def test_lost_answer_5xx_and_429_are_retried_without_a_duplicate(
     emulator.operator.inject_fault("error", path, status=503, count=1)
     emulator.operator.inject_fault("error", path, status=429, count=1)
 
-    assert await run_invoice_rounds(server.settings, factory) == 4
+    assert await run_invoice_rounds(invoice_api.settings, factory) == 4
 
     (row,) = deliveries_of(factory, [invoice_id])
     assert (row.state, row.attempts) == ("delivered", 4)
@@ -278,11 +249,11 @@ async def test_lost_answer_5xx_and_429_are_retried_without_a_duplicate(
 
 
 async def test_kivra_faults_until_the_last_attempt_fail_with_what_happened(
-    server: ApiServer, emulator: EmulatorHandle
+    invoice_api: ApiServer, emulator: EmulatorHandle
 ) -> None:
     """After the last attempt the reason no longer promises another one."""
-    factory = server.session_factory
-    company = invoicing_company(server)
+    factory = invoice_api.session_factory
+    company = invoicing_company(invoice_api)
     person = add_customer(
         factory, company.company_id, kind="person", personnummer=PERSON
     )
@@ -292,14 +263,14 @@ async def test_kivra_faults_until_the_last_attempt_fail_with_what_happened(
         "error", "/v2/tenant/*/content", status=503, count=20
     )
     base = f"/api/companies/{company.company_id}/invoices"
-    with client_for(server, company.admin_email) as http:
+    with client_for(invoice_api, company.admin_email) as http:
         approve(http, company.company_id, ["payslips", "invoices"])
         assert http.post(f"{base}/{invoice_id}/send").status_code == 202
-        await run_invoice_rounds(server.settings, factory)
+        await run_invoice_rounds(invoice_api.settings, factory)
         (listed,) = http.get(f"{base}/{invoice_id}/deliveries").json()["items"]
     emulator.operator.clear_faults()
 
-    attempts = server.settings.kivra_retry_attempts
+    attempts = invoice_api.settings.kivra_retry_attempts
     assert (listed["state"], listed["attempts"]) == ("failed", attempts)
     assert listed["error_sv"] == (
         f"Kivra svarade med ett fel {attempts} gånger (senast 503); fakturan "
@@ -314,24 +285,26 @@ async def test_kivra_faults_until_the_last_attempt_fail_with_what_happened(
 
 
 async def test_lost_answer_without_duplicate_control_is_not_repeated(
-    server: ApiServer, emulator: EmulatorHandle
+    invoice_api: ApiServer, emulator: EmulatorHandle
 ) -> None:
     """Kivra's sandbox: a lost answer fails as uncertain instead of a second copy."""
-    factory = server.session_factory
-    company = invoicing_company(server)
+    factory = invoice_api.session_factory
+    company = invoicing_company(invoice_api)
     person = add_customer(
         factory, company.company_id, kind="person", personnummer=PERSON
     )
     invoice_id = add_invoice(factory, company.company_id, person.id)
     emulator.operator.seed_recipient(PERSON, "active")
-    with client_for(server, company.admin_email) as http:
+    with client_for(invoice_api, company.admin_email) as http:
         approve(http, company.company_id, ["payslips", "invoices"])
         sent = http.post(
             f"/api/companies/{company.company_id}/invoices/{invoice_id}/send"
         )
         assert sent.status_code == 202, sent.text
     emulator.operator.inject_fault("lost_response", "/v2/tenant/*/content", count=1)
-    sandbox = msgspec.structs.replace(server.settings, kivra_duplicate_control=False)
+    sandbox = msgspec.structs.replace(
+        invoice_api.settings, kivra_duplicate_control=False
+    )
 
     await run_invoice_rounds(sandbox, factory)
 
@@ -343,11 +316,11 @@ async def test_lost_answer_without_duplicate_control_is_not_repeated(
 
 
 async def test_due_date_off_bank_days_is_flagged_and_bad_invoice_refused(
-    server: ApiServer, emulator: EmulatorHandle
+    invoice_api: ApiServer, emulator: EmulatorHandle
 ) -> None:
     """The forecast flags a Saturday due date; an amount below 1 kr writes nothing."""
-    factory = server.session_factory
-    company = invoicing_company(server)
+    factory = invoice_api.session_factory
+    company = invoicing_company(invoice_api)
     person = add_customer(
         factory, company.company_id, kind="person", personnummer=PERSON
     )
@@ -363,8 +336,8 @@ async def test_due_date_off_bank_days_is_flagged_and_bad_invoice_refused(
     )
     emulator.operator.seed_recipient(PERSON, "active")
     base = f"/api/companies/{company.company_id}/invoices"
-    with client_for(server, company.clerk_email) as http:
-        with client_for(server, company.admin_email) as admin:
+    with client_for(invoice_api, company.clerk_email) as http:
+        with client_for(invoice_api, company.admin_email) as admin:
             approve(admin, company.company_id, ["payslips", "invoices"])
         forecast = http.get(f"{base}/{saturday}/forecast").json()
         refused = http.post(f"{base}/send", json={"invoice_ids": [saturday, too_small]})
@@ -385,20 +358,20 @@ async def test_due_date_off_bank_days_is_flagged_and_bad_invoice_refused(
     assert count == 0
 
 
-def test_another_company_cannot_send_or_read(server: ApiServer) -> None:
-    factory = server.session_factory
-    owner = invoicing_company(server)
-    other = invoicing_company(server)
+def test_another_company_cannot_send_or_read(invoice_api: ApiServer) -> None:
+    factory = invoice_api.session_factory
+    owner = invoicing_company(invoice_api)
+    other = invoicing_company(invoice_api)
     person = add_customer(factory, owner.company_id, kind="person", personnummer=PERSON)
     invoice_id = add_invoice(factory, owner.company_id, person.id)
-    with client_for(server, other.admin_email) as http:
+    with client_for(invoice_api, other.admin_email) as http:
         wrong_company = http.post(
             f"/api/companies/{owner.company_id}/invoices/{invoice_id}/send"
         )
         wrong_invoice = http.get(
             f"/api/companies/{other.company_id}/invoices/{invoice_id}/deliveries"
         )
-    with client_for(server, owner.employee_email) as http:
+    with client_for(invoice_api, owner.employee_email) as http:
         employee = http.get(
             f"/api/companies/{owner.company_id}/invoices/{invoice_id}/forecast"
         )

@@ -43,7 +43,6 @@ from tests.integration.invoice_sending_support import (
     deliveries_of,
     invoicing_company,
     run_invoice_rounds,
-    serve_invoice_api,
 )
 from tests.integration.test_delivery_support import seed_emulator_client
 from tests.payroll_fixtures import (
@@ -53,36 +52,9 @@ from tests.payroll_fixtures import (
     client_for,
     fake_personnummer,
 )
-from tests.support import fresh_postgres_database, postgres_available
 
 PERSON = fake_personnummer(2601)
 WEBHOOK_PATH = "/api/kivra/webhooks/payments"
-
-
-@pytest.fixture(
-    scope="module",
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
-)
-def server(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    _kivra_emulator_server: object,
-) -> Iterator[ApiServer]:
-    """The API talking to the test run's emulator, once per module and database."""
-    emulator_url: str = _kivra_emulator_server.base_url  # type: ignore[attr-defined]
-    folder = tmp_path_factory.mktemp("webhooks")
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'api.sqlite3'}"
-        with serve_invoice_api(url, emulator_url, folder / "mail") as api:
-            yield api
-        return
-    if not postgres_available():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 does not answer")
-    with (
-        fresh_postgres_database() as url,
-        serve_invoice_api(url, emulator_url, folder / "mail") as api,
-    ):
-        yield api
 
 
 @dataclass(frozen=True)
@@ -93,41 +65,43 @@ class SentInvoice:
 
 
 @pytest.fixture
-async def sent(server: ApiServer, kivra_emulator: EmulatorHandle) -> SentInvoice:
+async def sent(invoice_api: ApiServer, kivra_emulator: EmulatorHandle) -> SentInvoice:
     """An invoice the product sent to Kivra, and the product's webhook registered."""
     seed_emulator_client(kivra_emulator)
-    factory = server.session_factory
-    company = invoicing_company(server)
+    factory = invoice_api.session_factory
+    company = invoicing_company(invoice_api)
     person = add_customer(
         factory, company.company_id, kind="person", personnummer=PERSON
     )
     invoice_id = add_invoice(factory, company.company_id, person.id)
     kivra_emulator.operator.seed_recipient(PERSON, "active")
-    with client_for(server, company.admin_email) as http:
+    with client_for(invoice_api, company.admin_email) as http:
         approve(http, company.company_id, ["payslips", "invoices"])
         response = http.post(
             f"/api/companies/{company.company_id}/invoices/{invoice_id}/send"
         )
         assert response.status_code == 202, response.text
-    assert await run_invoice_rounds(server.settings, factory) == 1
+    assert await run_invoice_rounds(invoice_api.settings, factory) == 1
     (delivery,) = deliveries_of(factory, [invoice_id])
     assert delivery.content_key is not None
-    async with kivra_client(server.settings) as kivra:
-        await register_payment_webhook(factory, kivra, server.base_url + WEBHOOK_PATH)
+    async with kivra_client(invoice_api.settings) as kivra:
+        await register_payment_webhook(
+            factory, kivra, invoice_api.base_url + WEBHOOK_PATH
+        )
     return SentInvoice(company, invoice_id, delivery.content_key)
 
 
 def invoice_state(
-    server: ApiServer, invoice_id: int
+    invoice_api: ApiServer, invoice_id: int
 ) -> tuple[str, Decimal | None, bool]:
-    with server.session_factory() as session:
+    with invoice_api.session_factory() as session:
         invoice = session.get(Invoice, invoice_id)
         assert invoice is not None
         return invoice.payment_state, invoice.paid_amount, invoice.paid_at is not None
 
 
-def events_of(server: ApiServer, invoice_id: int) -> list[tuple[str, str | None]]:
-    with server.session_factory() as session:
+def events_of(invoice_api: ApiServer, invoice_id: int) -> list[tuple[str, str | None]]:
+    with invoice_api.session_factory() as session:
         rows = session.execute(
             select(InvoicePaymentEvent.event_id, InvoicePaymentEvent.payment_event)
             .where(InvoicePaymentEvent.invoice_id == invoice_id)
@@ -136,15 +110,15 @@ def events_of(server: ApiServer, invoice_id: int) -> list[tuple[str, str | None]
         return [(r[0], r[1]) for r in rows]
 
 
-def all_events(server: ApiServer) -> int:
-    with server.session_factory() as session:
+def all_events(invoice_api: ApiServer) -> int:
+    with invoice_api.session_factory() as session:
         return int(
             session.scalar(select(func.count()).select_from(InvoicePaymentEvent)) or 0
         )
 
 
-def notices(server: ApiServer, company_id: int) -> list[tuple[str, str]]:
-    with server.session_factory() as session:
+def notices(invoice_api: ApiServer, company_id: int) -> list[tuple[str, str]]:
+    with invoice_api.session_factory() as session:
         rows = session.execute(
             select(Notification.kind, Notification.title_sv)
             .where(
@@ -156,8 +130,8 @@ def notices(server: ApiServer, company_id: int) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in rows]
 
 
-def current_secret(server: ApiServer) -> str:
-    with server.session_factory() as session:
+def current_secret(invoice_api: ApiServer) -> str:
+    with invoice_api.session_factory() as session:
         secret = session.scalar(
             select(PaymentWebhookSecret.secret)
             .where(PaymentWebhookSecret.valid_until.is_(None))
@@ -186,10 +160,10 @@ def payment_body(content_key: str, event_id: str, amount: str = "1250.00") -> by
 
 
 def post_webhook(
-    server: ApiServer, headers: dict[str, str], body: bytes
+    invoice_api: ApiServer, headers: dict[str, str], body: bytes
 ) -> httpx.Response:
     return httpx.post(
-        server.base_url + WEBHOOK_PATH,
+        invoice_api.base_url + WEBHOOK_PATH,
         content=body,
         headers={**headers, "content-type": "application/json"},
         timeout=10,
@@ -197,9 +171,9 @@ def post_webhook(
 
 
 def test_signed_webhook_from_the_emulator_marks_the_invoice_paid(
-    server: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
+    invoice_api: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
 ) -> None:
-    assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
+    assert invoice_state(invoice_api, sent.invoice_id) == ("unpaid", None, False)
 
     result = kivra_emulator.operator.emit_payment(
         sent.content_key, payment_event="settled"
@@ -210,12 +184,16 @@ def test_signed_webhook_from_the_emulator_marks_the_invoice_paid(
     assert attempt["status"] == 200
     # Kivra wants an answer within a second.
     assert attempt["duration_ms"] < 1000
-    assert invoice_state(server, sent.invoice_id) == ("paid", Decimal("1250.00"), True)
-    assert events_of(server, sent.invoice_id) == [(result["event_id"], "settled")]
-    assert notices(server, sent.company.company_id) == [
-        ("invoice_paid", f"Faktura {_number(server, sent.invoice_id)} är betald")
+    assert invoice_state(invoice_api, sent.invoice_id) == (
+        "paid",
+        Decimal("1250.00"),
+        True,
+    )
+    assert events_of(invoice_api, sent.invoice_id) == [(result["event_id"], "settled")]
+    assert notices(invoice_api, sent.company.company_id) == [
+        ("invoice_paid", f"Faktura {_number(invoice_api, sent.invoice_id)} är betald")
     ]
-    with server.session_factory() as session:
+    with invoice_api.session_factory() as session:
         # Admins only: the company's payroll clerk gets no notice.
         recipients = session.scalar(
             select(func.count())
@@ -228,57 +206,63 @@ def test_signed_webhook_from_the_emulator_marks_the_invoice_paid(
     assert recipients == 1
 
 
-def _number(server: ApiServer, invoice_id: int) -> str:
-    with server.session_factory() as session:
+def _number(invoice_api: ApiServer, invoice_id: int) -> str:
+    with invoice_api.session_factory() as session:
         invoice = session.get(Invoice, invoice_id)
         assert invoice is not None
         return invoice.number
 
 
 def test_scheduled_then_failed_then_settled_moves_the_payment_state(
-    server: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
+    invoice_api: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
 ) -> None:
     operator = kivra_emulator.operator
     operator.emit_payment(
         sent.content_key, payment_event="scheduled", payment_type="autogiro"
     )
-    assert invoice_state(server, sent.invoice_id) == ("scheduled", None, False)
+    assert invoice_state(invoice_api, sent.invoice_id) == ("scheduled", None, False)
     operator.emit_payment(
         sent.content_key, payment_event="failed", payment_type="autogiro"
     )
-    assert invoice_state(server, sent.invoice_id)[0] == "failed"
+    assert invoice_state(invoice_api, sent.invoice_id)[0] == "failed"
     operator.emit_payment(
         sent.content_key, payment_event="settled", payment_type="instant"
     )
-    assert invoice_state(server, sent.invoice_id) == ("paid", Decimal("1250.00"), True)
+    assert invoice_state(invoice_api, sent.invoice_id) == (
+        "paid",
+        Decimal("1250.00"),
+        True,
+    )
     # A late "scheduled" does not undo a payment.
     operator.emit_payment(sent.content_key, payment_event="scheduled")
-    assert invoice_state(server, sent.invoice_id)[0] == "paid"
-    assert [e for _, e in events_of(server, sent.invoice_id)] == [
+    assert invoice_state(invoice_api, sent.invoice_id)[0] == "paid"
+    assert [e for _, e in events_of(invoice_api, sent.invoice_id)] == [
         "scheduled",
         "failed",
         "settled",
         "scheduled",
     ]
-    assert [kind for kind, _ in notices(server, sent.company.company_id)] == [
+    assert [kind for kind, _ in notices(invoice_api, sent.company.company_id)] == [
         "invoice_payment_failed",
         "invoice_paid",
     ]
 
 
 def test_forged_webhook_is_refused_and_changes_nothing(
-    server: ApiServer, sent: SentInvoice
+    invoice_api: ApiServer, sent: SentInvoice
 ) -> None:
-    before = all_events(server)
+    before = all_events(invoice_api)
     body = payment_body(sent.content_key, "3f62fc97-907a-4212-af02-8c30f1ea1927")
     forger = base64.b64encode(secrets.token_bytes(32)).decode()
     forged = post_webhook(
-        server, webhook_headers([forger], "m1", int(time.time()), body), body
+        invoice_api, webhook_headers([forger], "m1", int(time.time()), body), body
     )
     # A body changed after signing with the real secret.
-    genuine = webhook_headers([current_secret(server)], "m2", int(time.time()), body)
-    tampered = post_webhook(server, genuine, body.replace(b"1250.00", b"9999.00"))
-    unsigned = post_webhook(server, {}, body)
+    genuine = webhook_headers(
+        [current_secret(invoice_api)], "m2", int(time.time()), body
+    )
+    tampered = post_webhook(invoice_api, genuine, body.replace(b"1250.00", b"9999.00"))
+    unsigned = post_webhook(invoice_api, {}, body)
 
     assert forged.status_code == 401
     assert forged.json()["code"] == "webhook_signature_invalid"
@@ -286,34 +270,34 @@ def test_forged_webhook_is_refused_and_changes_nothing(
     assert tampered.status_code == 401
     assert unsigned.status_code == 400
     assert unsigned.json()["reason"] == "webhook_headers_invalid"
-    assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
-    assert all_events(server) == before
-    assert notices(server, sent.company.company_id) == []
+    assert invoice_state(invoice_api, sent.invoice_id) == ("unpaid", None, False)
+    assert all_events(invoice_api) == before
+    assert notices(invoice_api, sent.company.company_id) == []
 
 
 def test_webhook_with_an_old_timestamp_is_refused_and_changes_nothing(
-    server: ApiServer, sent: SentInvoice
+    invoice_api: ApiServer, sent: SentInvoice
 ) -> None:
-    before = all_events(server)
+    before = all_events(invoice_api)
     body = payment_body(sent.content_key, "0b0e5c47-5c3a-4f0c-9a56-5c0f3a1c6e01")
-    secret = current_secret(server)
+    secret = current_secret(invoice_api)
     old = post_webhook(
-        server, webhook_headers([secret], "m3", int(time.time()) - 600, body), body
+        invoice_api, webhook_headers([secret], "m3", int(time.time()) - 600, body), body
     )
     future = post_webhook(
-        server, webhook_headers([secret], "m4", int(time.time()) + 600, body), body
+        invoice_api, webhook_headers([secret], "m4", int(time.time()) + 600, body), body
     )
 
     for response in (old, future):
         assert response.status_code == 400
         assert response.json()["code"] == "webhook_rejected"
         assert response.json()["reason"] == "webhook_timestamp_out_of_range"
-    assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
-    assert all_events(server) == before
+    assert invoice_state(invoice_api, sent.invoice_id) == ("unpaid", None, False)
+    assert all_events(invoice_api) == before
 
 
 def test_replayed_and_repeated_webhooks_change_nothing(
-    server: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
+    invoice_api: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
 ) -> None:
     """The exact request again, and Kivra's own retry of the event: 200, nothing new."""
     first = kivra_emulator.operator.emit_payment(sent.content_key, amount="1250.00")
@@ -321,7 +305,7 @@ def test_replayed_and_repeated_webhooks_change_nothing(
     recorded = delivery["attempts"][0]["headers"]
     raw = delivery["raw_body"].encode()
 
-    replay = post_webhook(server, recorded, raw)
+    replay = post_webhook(invoice_api, recorded, raw)
     retried = kivra_emulator.operator.resend_webhook(delivery["id"])
 
     assert replay.status_code == 200
@@ -332,55 +316,65 @@ def test_replayed_and_repeated_webhooks_change_nothing(
         "payment_state": None,
     }
     assert retried["attempts"][0]["status"] == 200
-    assert invoice_state(server, sent.invoice_id) == ("paid", Decimal("1250.00"), True)
-    assert events_of(server, sent.invoice_id) == [(first["event_id"], "settled")]
-    assert [kind for kind, _ in notices(server, sent.company.company_id)] == [
+    assert invoice_state(invoice_api, sent.invoice_id) == (
+        "paid",
+        Decimal("1250.00"),
+        True,
+    )
+    assert events_of(invoice_api, sent.invoice_id) == [(first["event_id"], "settled")]
+    assert [kind for kind, _ in notices(invoice_api, sent.company.company_id)] == [
         "invoice_paid"
     ]
 
 
 def test_concurrent_deliveries_of_one_event_are_applied_once(
-    server: ApiServer, sent: SentInvoice
+    invoice_api: ApiServer, sent: SentInvoice
 ) -> None:
     """Kivra may retry while the first attempt is still being answered."""
     body = payment_body(sent.content_key, "c0ffee00-1111-4222-8333-944445555666")
-    headers = webhook_headers([current_secret(server)], "m9", int(time.time()), body)
+    headers = webhook_headers(
+        [current_secret(invoice_api)], "m9", int(time.time()), body
+    )
     with ThreadPoolExecutor(max_workers=6) as pool:
         answers = list(
-            pool.map(lambda _: post_webhook(server, headers, body), range(6))
+            pool.map(lambda _: post_webhook(invoice_api, headers, body), range(6))
         )
 
     assert [a.status_code for a in answers] == [200] * 6
     assert sorted(a.json()["status"] for a in answers) == ["duplicate"] * 5 + [
         "recorded"
     ]
-    assert invoice_state(server, sent.invoice_id) == ("paid", Decimal("1250.00"), True)
-    assert len(events_of(server, sent.invoice_id)) == 1
-    assert [kind for kind, _ in notices(server, sent.company.company_id)] == [
+    assert invoice_state(invoice_api, sent.invoice_id) == (
+        "paid",
+        Decimal("1250.00"),
+        True,
+    )
+    assert len(events_of(invoice_api, sent.invoice_id)) == 1
+    assert [kind for kind, _ in notices(invoice_api, sent.company.company_id)] == [
         "invoice_paid"
     ]
 
 
 async def test_rotated_secret_keeps_working_for_72_hours(
-    server: ApiServer, sent: SentInvoice
+    invoice_api: ApiServer, sent: SentInvoice
 ) -> None:
-    old = current_secret(server)
-    async with kivra_client(server.settings) as kivra:
+    old = current_secret(invoice_api)
+    async with kivra_client(invoice_api.settings) as kivra:
         again = await register_payment_webhook(
-            server.session_factory, kivra, server.base_url + WEBHOOK_PATH
+            invoice_api.session_factory, kivra, invoice_api.base_url + WEBHOOK_PATH
         )
     assert again.rotated is True
-    new = current_secret(server)
+    new = current_secret(invoice_api)
     assert new != old
 
     body = payment_body(sent.content_key, "7d6f0d43-1b0c-4a2e-9d5e-2c1f4b8a9e10")
     during = post_webhook(
-        server, webhook_headers([old], "m5", int(time.time()), body), body
+        invoice_api, webhook_headers([old], "m5", int(time.time()), body), body
     )
     assert during.status_code == 200, during.text
     assert during.json()["status"] == "recorded"
 
-    with transaction(server.session_factory) as session:
+    with transaction(invoice_api.session_factory) as session:
         session.execute(
             update(PaymentWebhookSecret)
             .where(PaymentWebhookSecret.secret == old)
@@ -388,17 +382,21 @@ async def test_rotated_secret_keeps_working_for_72_hours(
         )
     later_body = payment_body(sent.content_key, "8e7f1e54-2c1d-4b3f-8e6f-3d2a5c9b0f21")
     after = post_webhook(
-        server, webhook_headers([old], "m6", int(time.time()), later_body), later_body
+        invoice_api,
+        webhook_headers([old], "m6", int(time.time()), later_body),
+        later_body,
     )
     assert after.status_code == 401
     signed_new = post_webhook(
-        server, webhook_headers([new], "m6", int(time.time()), later_body), later_body
+        invoice_api,
+        webhook_headers([new], "m6", int(time.time()), later_body),
+        later_body,
     )
     assert signed_new.status_code == 200
 
 
 def test_operator_configured_secret_and_unknown_content_key(
-    server: ApiServer, sent: SentInvoice
+    invoice_api: ApiServer, sent: SentInvoice
 ) -> None:
     """KIVRA_WEBHOOK_SECRETS verifies too; an unknown content key is kept, unmatched."""
     configured = base64.b64encode(secrets.token_bytes(32)).decode()
@@ -406,11 +404,11 @@ def test_operator_configured_secret_and_unknown_content_key(
         "1700000000" + "ab" * 16, "9f8e2f65-3d2e-4c40-9f70-4e3b6d0c1a32"
     )
     headers = webhook_headers([configured], "m7", int(time.time()), body)
-    with server.session_factory() as session:
+    with invoice_api.session_factory() as session:
         outcome = receive_webhook(session, headers, body, ["whsec_" + configured])
         session.commit()
     assert outcome.status == "unmatched"
-    with server.session_factory() as session:
+    with invoice_api.session_factory() as session:
         stored = session.scalar(
             select(InvoicePaymentEvent).where(
                 InvoicePaymentEvent.event_id == outcome.event_id
@@ -419,11 +417,11 @@ def test_operator_configured_secret_and_unknown_content_key(
         assert stored is not None
         assert stored.invoice_id is None
         assert stored.amount == Decimal("1250.00")
-    assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
+    assert invoice_state(invoice_api, sent.invoice_id) == ("unpaid", None, False)
 
 
-def stored_event(server: ApiServer, event_id: str) -> InvoicePaymentEvent:
-    with server.session_factory() as session:
+def stored_event(invoice_api: ApiServer, event_id: str) -> InvoicePaymentEvent:
+    with invoice_api.session_factory() as session:
         stored = session.scalar(
             select(InvoicePaymentEvent).where(InvoicePaymentEvent.event_id == event_id)
         )
@@ -433,13 +431,13 @@ def stored_event(server: ApiServer, event_id: str) -> InvoicePaymentEvent:
 
 
 def post_signed(
-    server: ApiServer, content_key: str, event_id: str, amount: str
+    invoice_api: ApiServer, content_key: str, event_id: str, amount: str
 ) -> httpx.Response:
     body = payment_body(content_key, event_id, amount)
     headers = webhook_headers(
-        [current_secret(server)], event_id, int(time.time()), body
+        [current_secret(invoice_api)], event_id, int(time.time()), body
     )
-    return post_webhook(server, headers, body)
+    return post_webhook(invoice_api, headers, body)
 
 
 # Each is signed with the real secret; none is a positive amount in kronor.
@@ -458,12 +456,12 @@ MALFORMED_AMOUNTS = [
 
 
 def test_signed_webhook_with_a_malformed_amount_changes_nothing(
-    server: ApiServer, sent: SentInvoice
+    invoice_api: ApiServer, sent: SentInvoice
 ) -> None:
     """Genuine but unusable: kept for an operator, acknowledged, applied to nothing."""
     for number, amount in enumerate(MALFORMED_AMOUNTS):
         event_id = f"d1e2f3a4-b5c6-4d7e-8f90-{number:012d}"
-        answer = post_signed(server, sent.content_key, event_id, amount)
+        answer = post_signed(invoice_api, sent.content_key, event_id, amount)
 
         assert answer.status_code == 200, (amount, answer.text)
         assert answer.json() == {
@@ -472,38 +470,42 @@ def test_signed_webhook_with_a_malformed_amount_changes_nothing(
             "invoice_id": sent.invoice_id,
             "payment_state": "unpaid",
         }, amount
-        stored = stored_event(server, event_id)
+        stored = stored_event(invoice_api, event_id)
         assert (stored.invoice_id, stored.amount, stored.problem) == (
             sent.invoice_id,
             None,
             "amount_invalid",
         ), amount
         assert stored.payload["data"]["amount"] == amount
-    assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
-    assert notices(server, sent.company.company_id) == []
+    assert invoice_state(invoice_api, sent.invoice_id) == ("unpaid", None, False)
+    assert notices(invoice_api, sent.company.company_id) == []
 
     # Kivra's retry of one of them is a duplicate; a usable event still applies.
     again = post_signed(
-        server, sent.content_key, "d1e2f3a4-b5c6-4d7e-8f90-000000000000", "-500.00"
+        invoice_api, sent.content_key, "d1e2f3a4-b5c6-4d7e-8f90-000000000000", "-500.00"
     )
     assert again.json()["status"] == "duplicate"
     paid = post_signed(
-        server, sent.content_key, "d1e2f3a4-b5c6-4d7e-8f90-0000000000ff", "1250.00"
+        invoice_api, sent.content_key, "d1e2f3a4-b5c6-4d7e-8f90-0000000000ff", "1250.00"
     )
     assert paid.json()["status"] == "recorded"
-    assert invoice_state(server, sent.invoice_id) == ("paid", Decimal("1250.00"), True)
-    assert [title for _, title in notices(server, sent.company.company_id)] == [
-        f"Faktura {_number(server, sent.invoice_id)} är betald"
+    assert invoice_state(invoice_api, sent.invoice_id) == (
+        "paid",
+        Decimal("1250.00"),
+        True,
+    )
+    assert [title for _, title in notices(invoice_api, sent.company.company_id)] == [
+        f"Faktura {_number(invoice_api, sent.invoice_id)} är betald"
     ]
 
 
 def test_malformed_payment_event_is_logged_without_secrets_or_amount(
-    server: ApiServer, sent: SentInvoice, caplog: pytest.LogCaptureFixture
+    invoice_api: ApiServer, sent: SentInvoice, caplog: pytest.LogCaptureFixture
 ) -> None:
-    secret = current_secret(server)
+    secret = current_secret(invoice_api)
     body = payment_body(sent.content_key, "e2f3a4b5-c6d7-4e8f-9012-a1b2c3d4e5f6", "NaN")
     headers = webhook_headers([secret], "m11", int(time.time()), body)
-    with caplog.at_level("INFO"), server.session_factory() as session:
+    with caplog.at_level("INFO"), invoice_api.session_factory() as session:
         outcome = receive_webhook(session, headers, body, [])
         session.commit()
 
@@ -517,35 +519,37 @@ def test_malformed_payment_event_is_logged_without_secrets_or_amount(
     assert headers["webhook-signature"] not in logged
     assert PERSON not in logged
     assert "NaN" not in logged
-    assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
+    assert invoice_state(invoice_api, sent.invoice_id) == ("unpaid", None, False)
 
 
 def test_signed_webhook_in_another_currency_changes_nothing(
-    server: ApiServer, sent: SentInvoice
+    invoice_api: ApiServer, sent: SentInvoice
 ) -> None:
     body = payment_body(sent.content_key, "f3a4b5c6-d7e8-4f90-8123-a1b2c3d4e5f6")
     body = body.replace(b'"SEK"', b'"EUR"')
-    headers = webhook_headers([current_secret(server)], "m12", int(time.time()), body)
-    answer = post_webhook(server, headers, body)
+    headers = webhook_headers(
+        [current_secret(invoice_api)], "m12", int(time.time()), body
+    )
+    answer = post_webhook(invoice_api, headers, body)
     assert answer.json()["status"] == "invalid"
-    assert stored_event(server, answer.json()["event_id"]).problem == (
+    assert stored_event(invoice_api, answer.json()["event_id"]).problem == (
         "currency_invalid"
     )
-    assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
-    assert notices(server, sent.company.company_id) == []
+    assert invoice_state(invoice_api, sent.invoice_id) == ("unpaid", None, False)
+    assert notices(invoice_api, sent.company.company_id) == []
 
 
 def test_partial_payments_add_up_to_paid(
-    server: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
+    invoice_api: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
 ) -> None:
     """The invoice is paid when the settled amounts reach its total less credits."""
-    number = _number(server, sent.invoice_id)
+    number = _number(invoice_api, sent.invoice_id)
     company_id = sent.company.company_id
     # A credit note of 250,00: the invoice of 1 250,00 now asks for 1 000,00.
     add_invoice(
-        server.session_factory,
+        invoice_api.session_factory,
         company_id,
-        _customer_of(server, sent.invoice_id),
+        _customer_of(invoice_api, sent.invoice_id),
         kind="credit_note",
         original_id=sent.invoice_id,
         total=Decimal("-250.00"),
@@ -554,7 +558,7 @@ def test_partial_payments_add_up_to_paid(
     operator = kivra_emulator.operator
 
     operator.emit_payment(sent.content_key, amount="50.00")
-    assert invoice_state(server, sent.invoice_id) == (
+    assert invoice_state(invoice_api, sent.invoice_id) == (
         "partially_paid",
         Decimal("50.00"),
         True,
@@ -562,16 +566,16 @@ def test_partial_payments_add_up_to_paid(
     # A scheduled or failed payment of the rest keeps what came in visible.
     operator.emit_payment(sent.content_key, payment_event="scheduled")
     operator.emit_payment(sent.content_key, payment_event="failed")
-    assert invoice_state(server, sent.invoice_id)[:2] == (
+    assert invoice_state(invoice_api, sent.invoice_id)[:2] == (
         "partially_paid",
         Decimal("50.00"),
     )
     operator.emit_payment(sent.content_key, amount="949.99")
-    assert invoice_state(server, sent.invoice_id)[:2] == (
+    assert invoice_state(invoice_api, sent.invoice_id)[:2] == (
         "partially_paid",
         Decimal("999.99"),
     )
-    with client_for(server, sent.company.admin_email) as http:
+    with client_for(invoice_api, sent.company.admin_email) as http:
         page = http.get(
             f"/api/companies/{company_id}/invoice-status", params={"month": "2026-11"}
         ).json()
@@ -580,18 +584,18 @@ def test_partial_payments_add_up_to_paid(
     assert page["payments"]["partially_paid"] == 1
 
     operator.emit_payment(sent.content_key, amount="0.01")
-    assert invoice_state(server, sent.invoice_id) == (
+    assert invoice_state(invoice_api, sent.invoice_id) == (
         "paid",
         Decimal("1000.00"),
         True,
     )
-    assert notices(server, company_id) == [
+    assert notices(invoice_api, company_id) == [
         ("invoice_partially_paid", f"Faktura {number} är delvis betald"),
         ("invoice_payment_failed", f"Betalningen av faktura {number} misslyckades"),
         ("invoice_partially_paid", f"Faktura {number} är delvis betald"),
         ("invoice_paid", f"Faktura {number} är betald"),
     ]
-    with server.session_factory() as session:
+    with invoice_api.session_factory() as session:
         first = session.scalar(
             select(Notification)
             .where(
@@ -609,12 +613,12 @@ def test_partial_payments_add_up_to_paid(
 
 
 def test_reminder_of_a_partially_paid_invoice_asks_for_what_remains(
-    server: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
+    invoice_api: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
 ) -> None:
     kivra_emulator.operator.emit_payment(sent.content_key, amount="50.00")
-    assert invoice_state(server, sent.invoice_id)[0] == "partially_paid"
+    assert invoice_state(invoice_api, sent.invoice_id)[0] == "partially_paid"
     company_id = sent.company.company_id
-    with client_for(server, sent.company.admin_email) as http:
+    with client_for(invoice_api, sent.company.admin_email) as http:
         response = http.post(
             f"/api/companies/{company_id}/invoices/{sent.invoice_id}/reminder",
             json={"due_date": "2027-01-15", "reminder_fee": "60"},
@@ -628,7 +632,7 @@ def test_reminder_of_a_partially_paid_invoice_asks_for_what_remains(
         assert reminder["vat_amount"] == "250.00"
 
         kivra_emulator.operator.emit_payment(sent.content_key, amount="1200.00")
-        assert invoice_state(server, sent.invoice_id)[0] == "paid"
+        assert invoice_state(invoice_api, sent.invoice_id)[0] == "paid"
         paid = http.post(
             f"/api/companies/{company_id}/invoices/{sent.invoice_id}/reminder",
             json={"due_date": "2027-01-15"},
@@ -637,20 +641,20 @@ def test_reminder_of_a_partially_paid_invoice_asks_for_what_remains(
         assert paid.json()["reason"] == "invoice_paid"
 
 
-def _customer_of(server: ApiServer, invoice_id: int) -> int:
-    with server.session_factory() as session:
+def _customer_of(invoice_api: ApiServer, invoice_id: int) -> int:
+    with invoice_api.session_factory() as session:
         invoice = session.get(Invoice, invoice_id)
         assert invoice is not None
         return invoice.customer_id
 
 
 def test_payment_notice_links_to_the_invoices_month_on_the_fakturor_page(
-    server: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
+    invoice_api: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
 ) -> None:
     """The notice leads to a page a person can open, as /notiser shows it."""
     kivra_emulator.operator.emit_payment(sent.content_key, payment_event="failed")
     kivra_emulator.operator.emit_payment(sent.content_key, amount="1250.00")
-    with client_for(server, sent.company.admin_email) as http:
+    with client_for(invoice_api, sent.company.admin_email) as http:
         listed = http.get("/api/notifications")
     assert listed.status_code == 200, listed.text
     links = {
@@ -667,7 +671,7 @@ def test_payment_notice_links_to_the_invoices_month_on_the_fakturor_page(
 
 
 def test_invoice_declined_is_recorded_and_leaves_the_invoice_as_it_is(
-    server: ApiServer, sent: SentInvoice
+    invoice_api: ApiServer, sent: SentInvoice
 ) -> None:
     body = json.dumps(
         {
@@ -684,15 +688,17 @@ def test_invoice_declined_is_recorded_and_leaves_the_invoice_as_it_is(
             },
         }
     ).encode()
-    headers = webhook_headers([current_secret(server)], "m8", int(time.time()), body)
-    answer = post_webhook(server, headers, body)
+    headers = webhook_headers(
+        [current_secret(invoice_api)], "m8", int(time.time()), body
+    )
+    answer = post_webhook(invoice_api, headers, body)
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "recorded"
-    assert events_of(server, sent.invoice_id) == [
+    assert events_of(invoice_api, sent.invoice_id) == [
         ("5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d", None)
     ]
-    assert invoice_state(server, sent.invoice_id) == ("unpaid", None, False)
-    assert notices(server, sent.company.company_id) == []
+    assert invoice_state(invoice_api, sent.invoice_id) == ("unpaid", None, False)
+    assert notices(invoice_api, sent.company.company_id) == []
 
 
 def test_register_payment_webhook_command(
