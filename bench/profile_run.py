@@ -67,6 +67,9 @@ def bucket_of(frames: list[str]) -> str | None:
     """The bucket of one sampled stack (outermost frame first); None: measuring."""
     if any(marker in frame for frame in frames for marker in MEASURING):
         return None
+    if frames and "_worker (concurrent/futures/thread.py" in frames[-1]:
+        # A thread pool's thread waiting for work: py-spy cannot see it idle.
+        return None
     for frame in reversed(frames):
         for bucket, marker in RULES:
             if marker in frame:
