@@ -269,7 +269,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "seconds_by_process": per_process,
         "seconds_total": totals,
         "network_wait_seconds": network_wait,
-        "samples_folder": str(folder),
     }
 
 
