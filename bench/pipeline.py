@@ -41,6 +41,7 @@ from bench.harness import (
     die_with_parent,
     percentile,
     product_env,
+    say,
 )
 
 # Requests in flight per worker process: enough to hide the emulator's
@@ -89,6 +90,7 @@ def worker_processes(
     """Start `count` `kivra-lon worker` processes; stop them at the end."""
     procs: list[subprocess.Popen[bytes]] = []
     logs = Path(tempfile.mkdtemp(prefix="kivra-lon-bench-workers-"))
+    say(f"workers' warnings and errors: {logs}")
     try:
         for n in range(count):
             env = product_env(**settings, worker_id=f"bench-worker-{n + 1}")
