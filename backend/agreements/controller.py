@@ -23,6 +23,7 @@ from backend.agreements.models import (
     TENANT_NONE,
     TENANT_PENDING,
 )
+from backend.agreements.reroute import jobs_waiting_for_kivra
 from backend.agreements.resume import resume_send
 from backend.agreements.status import status_page
 from backend.agreements.tenant import ensure_tenant
@@ -75,6 +76,12 @@ async def _poll_pending(
     if activation is None or activation.state != AGREEMENT_ACTIVE:
         return
     if activation.tenant_state not in (TENANT_PENDING, TENANT_NONE, TENANT_ACTIVE):
+        return
+    if activation.tenant_state == TENANT_ACTIVE and not jobs_waiting_for_kivra(
+        db_session, activation
+    ):
+        # Nothing waits for Kivra: a read opens no Kivra client (its TLS set-up
+        # alone costs more than the whole status page).
         return
     try:
         async with asyncio.timeout(FOLLOW_UP_SECONDS), kivra_client(settings) as kivra:
