@@ -94,6 +94,10 @@ _SHAPES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         lambda m: f"Väntade {_type_sv(m['type'])}.",
     ),
     (
+        re.compile(r"Only the digits 0-9 may be used in a number"),
+        lambda m: "Bara siffrorna 0–9 får användas i ett tal.",
+    ),
+    (
         re.compile(r"Object missing required field `(?P<field>[^`]+)`"),
         lambda m: f"Fältet `{m['field']}` saknas.",
     ),

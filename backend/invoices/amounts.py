@@ -23,9 +23,12 @@ MIN_PAYABLE = Decimal(1)
 MAX_AMOUNT = Decimal("999999999.99")
 VAT_RATES = (Decimal(25), Decimal(12), Decimal(6), Decimal(0))
 
-_AMOUNT = re.compile(r"-?\d+(?:[.,]\d{1,2})?")
-_QUANTITY = re.compile(r"-?\d+(?:[.,]\d{1,3})?")
-_GROUPED = re.compile(r"-?\d{1,3}(?:[ \u00a0.]\d{3})+(?:,\d{1,2})?")
+# re.ASCII: \d alone also matches full-width and Arabic-Indic digits, which
+# Decimal() reads as numbers ("١٢٣" as 123) though no one typed 123.
+_AMOUNT = re.compile(r"-?\d+(?:[.,]\d{1,2})?", re.ASCII)
+_QUANTITY = re.compile(r"-?\d+(?:[.,]\d{1,3})?", re.ASCII)
+_GROUPED = re.compile(r"-?\d{1,3}(?:[ \u00a0.]\d{3})+(?:,\d{1,2})?", re.ASCII)
+_RATE = re.compile(r"\d+(?:[.,]\d+)?", re.ASCII)
 
 
 def _parse_decimal(value: str, field: str, pattern: re.Pattern[str]) -> Decimal:
@@ -77,10 +80,7 @@ def parse_quantity(value: str, field: str) -> Decimal:
 def parse_vat_rate(value: str, field: str) -> Decimal:
     """Read a Swedish VAT rate: 25, 12, 6 or 0 percent."""
     text = value.strip().removesuffix("%").strip()
-    try:
-        rate = Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        rate = Decimal(-1)
+    rate = Decimal(text.replace(",", ".")) if _RATE.fullmatch(text) else Decimal(-1)
     if not rate.is_finite() or rate not in VAT_RATES:
         raise InvalidInvoiceError(
             field,

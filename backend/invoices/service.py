@@ -51,6 +51,7 @@ from backend.invoices.models import (
 from backend.invoices.validation import (
     MAX_REFERENCE_LENGTH,
     InvalidInvoiceError,
+    ascii_digits,
     check_free_reference,
     check_number,
     check_ocr,
@@ -176,7 +177,9 @@ def parse_lines(
 def next_number(session: Session, company_id: int) -> str:
     """Return one more than the company's highest numeric invoice number."""
     numeric = [
-        int(n) for n in repository.invoice_numbers(session, company_id) if n.isdigit()
+        int(n)
+        for n in repository.invoice_numbers(session, company_id)
+        if ascii_digits(n)
     ]
     return str(max(numeric, default=FIRST_NUMBER - 1) + 1)
 
@@ -204,7 +207,7 @@ def reference_of(number: str, kind: str | None, value: str | None) -> tuple[str,
     if value is None or not value.strip():
         if kind == TENANT_REF:
             return TENANT_REF, check_free_reference(number)
-        digits = "".join(char for char in number if char.isdigit())
+        digits = "".join(char for char in number if ascii_digits(char))
         if 1 <= len(digits) < MAX_REFERENCE_LENGTH:
             return SE_OCR, make_ocr(digits)
         raise InvalidInvoiceError(
@@ -215,7 +218,7 @@ def reference_of(number: str, kind: str | None, value: str | None) -> tuple[str,
             "Give a payment reference (the field reference): the invoice number "
             "cannot make an OCR number.",
         )
-    if kind == SE_OCR or (kind is None and value.strip().isdigit()):
+    if kind == SE_OCR or (kind is None and ascii_digits(value.strip())):
         return SE_OCR, check_ocr(value)
     return TENANT_REF, check_free_reference(value)
 

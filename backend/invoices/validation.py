@@ -49,6 +49,15 @@ class InvalidInvoiceSettingsError(InvalidInvoiceError):
 # Check digits
 
 
+def ascii_digits(text: str) -> bool:
+    """Whether `text` is one or more of the digits 0-9 and nothing else.
+
+    `str.isdigit` also takes full-width (１) and Arabic-Indic (١) digits, which
+    Python reads as numbers but a payment slip, a bank and Kivra do not.
+    """
+    return text.isascii() and text.isdigit()
+
+
 def luhn_check_digit(digits: str) -> int:
     """Return the mod-10 check digit that makes `digits` + it Luhn valid."""
     total = 0
@@ -60,7 +69,7 @@ def luhn_check_digit(digits: str) -> int:
 
 def luhn_valid(digits: str) -> bool:
     """Whether the last digit of `digits` is the Luhn check digit of the rest."""
-    if len(digits) < 2 or not digits.isdigit():
+    if len(digits) < 2 or not ascii_digits(digits):
         return False
     return luhn_check_digit(digits[:-1]) == int(digits[-1])
 
@@ -77,7 +86,7 @@ def check_ocr(value: str, field: str = "reference") -> str:
     check digit is the last digit in either form.
     """
     ocr = value.strip()
-    if not ocr.isdigit() or not 2 <= len(ocr) <= MAX_REFERENCE_LENGTH:
+    if not ascii_digits(ocr) or not 2 <= len(ocr) <= MAX_REFERENCE_LENGTH:
         raise InvalidInvoiceError(
             field,
             "invalid_ocr",
@@ -124,7 +133,7 @@ def _giro_digits(value: str) -> str:
 def check_bankgiro(value: str, field: str = "giro_number") -> str:
     """Return a bankgiro number as 7-8 digits after checking its check digit."""
     digits = _giro_digits(value)
-    if not digits.isdigit() or not 7 <= len(digits) <= 8:
+    if not ascii_digits(digits) or not 7 <= len(digits) <= 8:
         raise InvalidInvoiceSettingsError(
             field,
             "invalid_bankgiro",
@@ -144,7 +153,7 @@ def check_bankgiro(value: str, field: str = "giro_number") -> str:
 def check_plusgiro(value: str, field: str = "giro_number") -> str:
     """Return a plusgiro number as 2-8 digits after checking its check digit."""
     digits = _giro_digits(value)
-    if not digits.isdigit() or not 2 <= len(digits) <= 8:
+    if not ascii_digits(digits) or not 2 <= len(digits) <= 8:
         raise InvalidInvoiceSettingsError(
             field,
             "invalid_plusgiro",
@@ -182,7 +191,7 @@ def check_swish(
 ) -> str:
     """Return a Swish number for businesses: ten digits starting with 123."""
     digits = _giro_digits(value)
-    if not (digits.isdigit() and len(digits) == 10 and digits.startswith("123")):
+    if not (ascii_digits(digits) and len(digits) == 10 and digits.startswith("123")):
         raise error(
             field,
             "invalid_swish",

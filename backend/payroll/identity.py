@@ -20,8 +20,11 @@ from backend.errors import InvalidInputError
 
 IdKind = Literal["personnummer", "samordningsnummer"]
 
-_ORGNR = re.compile(r"^(\d{6})-?(\d{4})$")
-_PNR_CHARS = re.compile(r"^[\d+\- ]+$")
+# re.ASCII: only 0-9 are digits; \d alone also takes full-width and
+# Arabic-Indic digits, which would be stored as given and escape duplicate
+# checks against the same number written in 0-9.
+_ORGNR = re.compile(r"^(\d{6})-?(\d{4})$", re.ASCII)
+_PNR_CHARS = re.compile(r"^[\d+\- ]+$", re.ASCII)
 
 
 def _parse(value: str) -> pnr.Personnummer:

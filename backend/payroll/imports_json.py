@@ -28,8 +28,8 @@ when given, is checked against the lines.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from decimal import Decimal
-from typing import Literal
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
 
 import msgspec
 
@@ -51,23 +51,50 @@ from backend.payroll.imports_values import (
 from backend.validation_messages import translate_validation_message
 
 
+class _Number(Decimal):
+    """An amount or quantity whose text holds only the digits 0-9.
+
+    msgspec reads a plain `Decimal` from a string with Python's `Decimal()`,
+    which takes "١٢٣" (Arabic-Indic digits) as 123; this type sends every
+    value through `_decode_number` instead.
+    """
+
+
+def _decode_number(kind: type, value: Any) -> Any:
+    if kind is not _Number:
+        raise NotImplementedError(kind)
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise TypeError("Expected `decimal`")
+    # A JSON number is ASCII already, and comes exact (the decoder's float_hook).
+    text = str(value).strip()
+    if not text.isascii():
+        raise ValueError("Only the digits 0-9 may be used in a number")
+    try:
+        number = _Number(text)
+    except InvalidOperation:
+        raise ValueError("Expected `decimal`") from None
+    if not number.is_finite():
+        raise ValueError("Expected `decimal`")
+    return number
+
+
 class _Line(msgspec.Struct, forbid_unknown_fields=True):
     kind: Literal["earning", "absence", "benefit", "deduction"]
-    amount: Decimal
+    amount: _Number
     code: str = ""
     description: str = ""
-    quantity: Decimal | None = None
+    quantity: _Number | None = None
     unit: str | None = None
-    unit_price: Decimal | None = None
+    unit_price: _Number | None = None
 
 
 class _Payslip(msgspec.Struct, forbid_unknown_fields=True):
     personnummer: str
     lines: list[_Line]
-    preliminary_tax: Decimal = Decimal(0)
-    vacation_days_paid: Decimal = Decimal(0)
-    vacation_days_remaining: Decimal = Decimal(0)
-    net_pay: Decimal | None = None
+    preliminary_tax: _Number = _Number(0)
+    vacation_days_paid: _Number = _Number(0)
+    vacation_days_remaining: _Number = _Number(0)
+    net_pay: _Number | None = None
 
 
 class _PayrollFile(msgspec.Struct, forbid_unknown_fields=True):
@@ -79,7 +106,9 @@ class _PayrollFile(msgspec.Struct, forbid_unknown_fields=True):
 
 
 # Built once and reused; every Decimal accepts a JSON number or a string.
-_DECODER = msgspec.json.Decoder(_PayrollFile)
+_DECODER = msgspec.json.Decoder(
+    _PayrollFile, dec_hook=_decode_number, float_hook=Decimal
+)
 
 
 def parse_json_payroll(data: bytes) -> tuple[list[PayslipRecord], list[ImportIssue]]:

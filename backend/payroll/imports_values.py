@@ -26,7 +26,8 @@ class FieldProblem(Exception):
         self.message_en = message_en
 
 
-_PNR_SHAPE = re.compile(r"^(\d{6}|\d{8})[-+]?(\d{4})$")
+# re.ASCII throughout: only 0-9 are digits, not full-width or Arabic-Indic ones.
+_PNR_SHAPE = re.compile(r"^(\d{6}|\d{8})[-+]?(\d{4})$", re.ASCII)
 
 
 def check_personnummer(raw: str) -> tuple[str, IdKind]:
@@ -84,7 +85,7 @@ def parse_date(raw: str) -> date | None:
     text = raw.strip()
     if not text:
         return None
-    match = re.fullmatch(r"(\d{4})-?(\d{2})-?(\d{2})", text)
+    match = re.fullmatch(r"(\d{4})-?(\d{2})-?(\d{2})", text, re.ASCII)
     if not match:
         raise FieldProblem(
             f"Datumet ”{text}” har fel format (ÅÅÅÅ-MM-DD).",
@@ -158,7 +159,8 @@ def parse_decimal(raw: str) -> Decimal | None:
     if "," in text and "." not in text:
         text = text.replace(",", ".")
     try:
-        value = Decimal(text)
+        # Decimal() alone reads "١٢٣" (Arabic-Indic digits) as 123.
+        value = Decimal(text) if text.isascii() else None
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite():

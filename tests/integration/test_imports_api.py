@@ -6,6 +6,7 @@ count rows before and after.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -357,3 +358,48 @@ def test_payroll_csv_imports_refuse_shifted_rows_and_repeated_columns(
     assert "kolumnen belopp två gånger" in twice["message"]
     [wide] = register_wide.json()["errors"]
     assert wide["message"].startswith("Rad 2 har 5 fält, rubriken har 4.")
+
+
+def test_payroll_imports_take_only_the_digits_0_to_9(
+    api_server: ApiServer, company: DemoCompany
+) -> None:
+    """Full-width and Arabic-Indic digits are refused, not read as numbers."""
+    arabic_csv = PAYROLL_CSV.replace(b"38 500,00;38 500,00", "٣٨٥٠٠;٣٨٥٠٠".encode())
+    payroll = json.loads(PAYROLL_JSON)
+    payroll["payslips"][0]["lines"][0]["amount"] = "٣٨٥٠٠"
+    register = (
+        "personnummer;fornamn;efternamn;anstallningsdatum\n"
+        "１９６５０３１４-９８１４;Anna;Ek;2020-01-01\n"
+        "19700728-9817;Bo;Ek;２０２０-０１-０１\n"
+    )
+    url = f"/api/companies/{company.company_id}"
+    with client_for(api_server, company.clerk_email) as client:
+        _import_register(client, company.company_id)
+        before = _counts(api_server)
+        from_csv = client.post(
+            f"{url}/payroll-runs/import?period=2026-08",
+            files={"file": ("lon.csv", arabic_csv, "text/csv")},
+        )
+        from_json = client.post(
+            f"{url}/payroll-runs/import?period=2026-08",
+            files={"file": ("lon.json", json.dumps(payroll), "application/json")},
+        )
+        people = client.post(
+            f"{url}/employees/import",
+            files={"file": ("personal.csv", register.encode(), "text/csv")},
+        )
+    assert _counts(api_server) == before
+    assert from_csv.status_code == 422, from_csv.text
+    assert {(e["line"], e["field"]) for e in from_csv.json()["errors"]} == {
+        (2, "apris"),
+        (2, "belopp"),
+    }
+    assert from_json.status_code == 422, from_json.text
+    [wrong] = from_json.json()["errors"]
+    assert wrong["field"] == "$.payslips[0].lines[0].amount"
+    assert "Bara siffrorna 0–9" in wrong["message"]
+    assert people.status_code == 422, people.text
+    assert [(e["line"], e["field"]) for e in people.json()["errors"]] == [
+        (2, "personnummer"),
+        (3, "anstallningsdatum"),
+    ]

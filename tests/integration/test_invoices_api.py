@@ -274,6 +274,37 @@ BAD_INVOICES = [
     pytest.param(
         {"swish_alias": "0701234567"}, "swish_alias", "123", id="swish-not-business"
     ),
+    # Only 0-9 are digits: Python's isdigit() and Decimal() take these too.
+    pytest.param(
+        {"reference": "１００１７"},
+        "reference",
+        "inte kan skickas",
+        id="ocr-full-width",
+    ),
+    pytest.param(
+        {"reference_kind": "SE_OCR", "reference": "١٠٠١٧"},
+        "reference",
+        "2–25 siffror",
+        id="ocr-arabic-indic",
+    ),
+    pytest.param(
+        {"lines": [{"description": "Tjänst", "unit_price": "١٢٣"}]},
+        "lines[0].unit_price",
+        "1234,50",
+        id="price-arabic-indic",
+    ),
+    pytest.param(
+        {"lines": [{"description": "Tjänst", "unit_price": "100", "vat_rate": "２５"}]},
+        "lines[0].vat_rate",
+        "25, 12, 6 eller 0",
+        id="vat-rate-full-width",
+    ),
+    pytest.param(
+        {"lines": [{"description": "Tjänst", "quantity": "٢", "unit_price": "100"}]},
+        "lines[0].quantity",
+        "tal",
+        id="quantity-arabic-indic",
+    ),
 ]
 
 
@@ -339,6 +370,28 @@ BAD_CUSTOMERS = [
         id="personnummer-check-digit",
     ),
     pytest.param(_customer_body("person"), "personnummer", "personnummer", id="no-pnr"),
+    pytest.param(
+        _customer_body(
+            "company", orgnr="５５９９０００１１３", vat_number="SE559900011301"
+        ),
+        "orgnr",
+        "Organisationsnumret",
+        id="orgnr-full-width",
+    ),
+    pytest.param(
+        _customer_body(
+            "company", orgnr="5599000113", vat_number="SE５５９９０００１１３01"
+        ),
+        "vat_number",
+        "SE559900011301",
+        id="vat-number-full-width",
+    ),
+    pytest.param(
+        _customer_body("person", personnummer="١٩١٢١٢١٢-١٢١٢"),
+        "personnummer",
+        "Personnumret",
+        id="personnummer-arabic-indic",
+    ),
     pytest.param(
         _customer_body("person", personnummer="19121212-1212", name=" "),
         "name",
@@ -406,6 +459,25 @@ def test_customer_twice_is_a_conflict_and_list_shows_both_kinds(seller: Seller) 
         ),
         (
             {"giro_kind": "bankgiro", "giro_number": BANKGIRO, "swish_alias": "12"},
+            "swish_alias",
+            "invalid_swish",
+        ),
+        (
+            {"giro_kind": "bankgiro", "giro_number": "５０５０-１０５５"},
+            "giro_number",
+            "invalid_bankgiro",
+        ),
+        (
+            {"giro_kind": "plusgiro", "giro_number": "٤١٠٥٤-٠"},
+            "giro_number",
+            "invalid_plusgiro",
+        ),
+        (
+            {
+                "giro_kind": "bankgiro",
+                "giro_number": BANKGIRO,
+                "swish_alias": "１２３４５６７８９０",
+            },
             "swish_alias",
             "invalid_swish",
         ),
