@@ -36,10 +36,17 @@ from backend.invoices.models import (
     InvoiceSettings,
 )
 from backend.invoices.worker import InvoiceWorker
+from backend.kivra_emulator.operator_client import EmulatorOperator
 from backend.kivra_factory import kivra_http_client
 from backend.settings import Settings
 from tests.integration.test_delivery_support import delivery_settings
-from tests.payroll_fixtures import ApiServer, DemoCompany, build_company, fake_orgnr
+from tests.payroll_fixtures import (
+    ApiServer,
+    DemoCompany,
+    build_company,
+    client_for,
+    fake_orgnr,
+)
 from tests.support import fresh_postgres_database, postgres_available, serve_asgi
 
 PDF = (
@@ -204,6 +211,30 @@ def add_invoice(
             )
         )
         return invoice.id
+
+
+def invoice_to_active_person(
+    server: ApiServer, operator: EmulatorOperator, personnummer: str
+) -> tuple[DemoCompany, int]:
+    """A company with one invoice to a person Kivra knows; return it and the id."""
+    factory = server.session_factory
+    company = invoicing_company(server)
+    person = add_customer(
+        factory, company.company_id, kind="person", personnummer=personnummer
+    )
+    invoice_id = add_invoice(factory, company.company_id, person.id)
+    operator.seed_recipient(personnummer, "active")
+    return company, invoice_id
+
+
+def approve_and_send(server: ApiServer, company: DemoCompany, invoice_id: int) -> None:
+    """As the admin, approve payslips and invoices, then send the one invoice."""
+    with client_for(server, company.admin_email) as http:
+        approve(http, company.company_id, ["payslips", "invoices"])
+        sent = http.post(
+            f"/api/companies/{company.company_id}/invoices/{invoice_id}/send"
+        )
+        assert sent.status_code == 202, sent.text
 
 
 def deliveries_of(

@@ -28,6 +28,7 @@ from tests.integration.invoice_sending_support import (
     add_invoice,
     approve,
     deliveries_of,
+    invoice_to_active_person,
     invoicing_company,
     run_invoice_rounds,
 )
@@ -104,12 +105,9 @@ async def test_worker_that_died_after_kivra_stored_it_is_replaced_without_a_copy
     """The lease runs out; the next worker sends the same bytes; Kivra keeps one."""
     emulator.operator.set_mode("production")
     factory = invoice_api.session_factory
-    company = invoicing_company(invoice_api)
-    person = add_customer(
-        factory, company.company_id, kind="person", personnummer=PERSON
+    company, invoice_id = invoice_to_active_person(
+        invoice_api, emulator.operator, PERSON
     )
-    invoice_id = add_invoice(factory, company.company_id, person.id)
-    emulator.operator.seed_recipient(PERSON, "active")
     _send(invoice_api, company.company_id, company.admin_email, [invoice_id])
     settings = invoice_api.settings
     async with kivra_http_client(settings) as http:
@@ -168,12 +166,9 @@ async def test_two_sends_racing_leave_one_delivery(
     invoice_api: ApiServer, emulator: EmulatorHandle
 ) -> None:
     factory = invoice_api.session_factory
-    company = invoicing_company(invoice_api)
-    person = add_customer(
-        factory, company.company_id, kind="person", personnummer=PERSON
+    company, invoice_id = invoice_to_active_person(
+        invoice_api, emulator.operator, PERSON
     )
-    invoice_id = add_invoice(factory, company.company_id, person.id)
-    emulator.operator.seed_recipient(PERSON, "active")
     url = f"/api/companies/{company.company_id}/invoices/{invoice_id}/send"
     with client_for(invoice_api, company.admin_email) as http:
         approve(http, company.company_id, ["payslips", "invoices"])
@@ -209,12 +204,9 @@ async def test_failed_delivery_is_sent_again_on_request(
 ) -> None:
     """A refusal fails the delivery; sending again retries it on the same row."""
     factory = invoice_api.session_factory
-    company = invoicing_company(invoice_api)
-    person = add_customer(
-        factory, company.company_id, kind="person", personnummer=PERSON
+    company, invoice_id = invoice_to_active_person(
+        invoice_api, emulator.operator, PERSON
     )
-    invoice_id = add_invoice(factory, company.company_id, person.id)
-    emulator.operator.seed_recipient(PERSON, "active")
     # Earlier tests' sends in this database must not take the fault.
     await run_invoice_rounds(invoice_api.settings, factory)
     _send(invoice_api, company.company_id, company.admin_email, [invoice_id])

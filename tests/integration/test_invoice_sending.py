@@ -23,7 +23,9 @@ from tests.integration.invoice_sending_support import (
     add_customer,
     add_invoice,
     approve,
+    approve_and_send,
     deliveries_of,
+    invoice_to_active_person,
     invoicing_company,
     run_invoice_rounds,
 )
@@ -113,12 +115,9 @@ async def test_send_is_refused_without_the_invoices_scope(
 ) -> None:
     """409 invoices_not_approved, Swedish first, and nothing is written."""
     factory = invoice_api.session_factory
-    company = invoicing_company(invoice_api)
-    person = add_customer(
-        factory, company.company_id, kind="person", personnummer=PERSON
+    company, invoice_id = invoice_to_active_person(
+        invoice_api, emulator.operator, PERSON
     )
-    invoice_id = add_invoice(factory, company.company_id, person.id)
-    emulator.operator.seed_recipient(PERSON, "active")
     base = f"/api/companies/{company.company_id}/invoices"
     with client_for(invoice_api, company.admin_email) as http:
         before = http.post(f"{base}/{invoice_id}/send")
@@ -221,18 +220,10 @@ async def test_lost_answer_5xx_and_429_are_retried_without_a_duplicate(
     """Byte-identical retries; Kivra keeps one content and the original key."""
     emulator.operator.set_mode("production")
     factory = invoice_api.session_factory
-    company = invoicing_company(invoice_api)
-    person = add_customer(
-        factory, company.company_id, kind="person", personnummer=PERSON
+    company, invoice_id = invoice_to_active_person(
+        invoice_api, emulator.operator, PERSON
     )
-    invoice_id = add_invoice(factory, company.company_id, person.id)
-    emulator.operator.seed_recipient(PERSON, "active")
-    with client_for(invoice_api, company.admin_email) as http:
-        approve(http, company.company_id, ["payslips", "invoices"])
-        sent = http.post(
-            f"/api/companies/{company.company_id}/invoices/{invoice_id}/send"
-        )
-        assert sent.status_code == 202, sent.text
+    approve_and_send(invoice_api, company, invoice_id)
     path = "/v2/tenant/*/content"
     emulator.operator.inject_fault("lost_response", path, count=1)
     emulator.operator.inject_fault("error", path, status=503, count=1)
@@ -253,12 +244,9 @@ async def test_kivra_faults_until_the_last_attempt_fail_with_what_happened(
 ) -> None:
     """After the last attempt the reason no longer promises another one."""
     factory = invoice_api.session_factory
-    company = invoicing_company(invoice_api)
-    person = add_customer(
-        factory, company.company_id, kind="person", personnummer=PERSON
+    company, invoice_id = invoice_to_active_person(
+        invoice_api, emulator.operator, PERSON
     )
-    invoice_id = add_invoice(factory, company.company_id, person.id)
-    emulator.operator.seed_recipient(PERSON, "active")
     emulator.operator.inject_fault(
         "error", "/v2/tenant/*/content", status=503, count=20
     )
@@ -289,18 +277,10 @@ async def test_lost_answer_without_duplicate_control_is_not_repeated(
 ) -> None:
     """Kivra's sandbox: a lost answer fails as uncertain instead of a second copy."""
     factory = invoice_api.session_factory
-    company = invoicing_company(invoice_api)
-    person = add_customer(
-        factory, company.company_id, kind="person", personnummer=PERSON
+    company, invoice_id = invoice_to_active_person(
+        invoice_api, emulator.operator, PERSON
     )
-    invoice_id = add_invoice(factory, company.company_id, person.id)
-    emulator.operator.seed_recipient(PERSON, "active")
-    with client_for(invoice_api, company.admin_email) as http:
-        approve(http, company.company_id, ["payslips", "invoices"])
-        sent = http.post(
-            f"/api/companies/{company.company_id}/invoices/{invoice_id}/send"
-        )
-        assert sent.status_code == 202, sent.text
+    approve_and_send(invoice_api, company, invoice_id)
     emulator.operator.inject_fault("lost_response", "/v2/tenant/*/content", count=1)
     sandbox = msgspec.structs.replace(
         invoice_api.settings, kivra_duplicate_control=False

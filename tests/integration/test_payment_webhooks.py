@@ -37,11 +37,10 @@ from backend.notifications.models import Notification
 from frontend.notice_logic import ui_link
 from tests.emulator_fixtures import EmulatorHandle
 from tests.integration.invoice_sending_support import (
-    add_customer,
     add_invoice,
-    approve,
+    approve_and_send,
     deliveries_of,
-    invoicing_company,
+    invoice_to_active_person,
     run_invoice_rounds,
 )
 from tests.integration.test_delivery_support import seed_emulator_client
@@ -69,18 +68,10 @@ async def sent(invoice_api: ApiServer, kivra_emulator: EmulatorHandle) -> SentIn
     """An invoice the product sent to Kivra, and the product's webhook registered."""
     seed_emulator_client(kivra_emulator)
     factory = invoice_api.session_factory
-    company = invoicing_company(invoice_api)
-    person = add_customer(
-        factory, company.company_id, kind="person", personnummer=PERSON
+    company, invoice_id = invoice_to_active_person(
+        invoice_api, kivra_emulator.operator, PERSON
     )
-    invoice_id = add_invoice(factory, company.company_id, person.id)
-    kivra_emulator.operator.seed_recipient(PERSON, "active")
-    with client_for(invoice_api, company.admin_email) as http:
-        approve(http, company.company_id, ["payslips", "invoices"])
-        response = http.post(
-            f"/api/companies/{company.company_id}/invoices/{invoice_id}/send"
-        )
-        assert response.status_code == 202, response.text
+    approve_and_send(invoice_api, company, invoice_id)
     assert await run_invoice_rounds(invoice_api.settings, factory) == 1
     (delivery,) = deliveries_of(factory, [invoice_id])
     assert delivery.content_key is not None
