@@ -11,7 +11,7 @@ from reflex.event import EventSpec
 from frontend.api import ApiError
 from frontend.components.layout import page_frame
 from frontend.components.text import tr
-from frontend.formatting import kronor
+from frontend.formatting import kronor, kronor_en
 from frontend.state import SessionState
 from shared_types.delivery import MinLonPayslip
 
@@ -27,6 +27,11 @@ class MyPayslip:
     deductions: str
     has_deductions: bool
     net_pay: str
+    # The same amounts the English way ("SEK 41,500.00").
+    gross_pay_en: str
+    preliminary_tax_en: str
+    deductions_en: str
+    net_pay_en: str
 
 
 def my_payslip(p: MinLonPayslip) -> MyPayslip:
@@ -41,6 +46,10 @@ def my_payslip(p: MinLonPayslip) -> MyPayslip:
         deductions=kronor(p.deductions),
         has_deductions=Decimal(p.deductions) != 0,
         net_pay=kronor(p.net_pay),
+        gross_pay_en=kronor_en(p.gross_pay),
+        preliminary_tax_en=kronor_en(p.preliminary_tax),
+        deductions_en=kronor_en(p.deductions),
+        net_pay_en=kronor_en(p.net_pay),
     )
 
 
@@ -82,6 +91,11 @@ class MinLonState(SessionState):
         )
 
 
+def _amount(sv: str, en: str) -> rx.Var:
+    """An amount in the user's language."""
+    return tr(sv, en)
+
+
 def _payslip(p: rx.Var[MyPayslip]) -> rx.Component:
     return rx.card(
         rx.flex(
@@ -93,11 +107,13 @@ def _payslip(p: rx.Var[MyPayslip]) -> rx.Component:
             rx.data_list.root(
                 rx.data_list.item(
                     rx.data_list.label(tr("Bruttolön", "Gross pay")),
-                    rx.data_list.value(p.gross_pay),
+                    rx.data_list.value(_amount(p.gross_pay, p.gross_pay_en)),
                 ),
                 rx.data_list.item(
                     rx.data_list.label(tr("Preliminärskatt", "Preliminary tax")),
-                    rx.data_list.value(p.preliminary_tax),
+                    rx.data_list.value(
+                        _amount(p.preliminary_tax, p.preliminary_tax_en)
+                    ),
                 ),
                 rx.cond(
                     p.has_deductions,
@@ -105,12 +121,12 @@ def _payslip(p: rx.Var[MyPayslip]) -> rx.Component:
                         rx.data_list.label(
                             tr("Avdrag efter skatt", "Deductions after tax")
                         ),
-                        rx.data_list.value(p.deductions),
+                        rx.data_list.value(_amount(p.deductions, p.deductions_en)),
                     ),
                 ),
                 rx.data_list.item(
                     rx.data_list.label(tr("Att betala ut", "Net pay")),
-                    rx.data_list.value(p.net_pay),
+                    rx.data_list.value(_amount(p.net_pay, p.net_pay_en)),
                 ),
                 size="2",
             ),

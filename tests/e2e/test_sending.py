@@ -110,3 +110,9 @@ def test_employee_sees_payslip_in_min_lon(page: Page, product: Product) -> None:
     with open(download.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
     screenshot(page, "min-lon")
+    expect(card).to_contain_text(" kr")
+    # In English the amounts are written the English way.
+    page.locator("#language-en").click()
+    expect(card).to_contain_text("Net pay")
+    expect(card).to_contain_text(re.compile(r"SEK \d{1,3}(,\d{3})*\.\d\d"))
+    expect(card).not_to_contain_text(" kr")

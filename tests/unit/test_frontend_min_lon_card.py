@@ -43,3 +43,14 @@ def test_min_lon_card_without_deductions_hides_the_row() -> None:
     assert _amount(card.gross_pay) - _amount(card.preliminary_tax) == _amount(
         card.net_pay
     )
+
+
+def test_min_lon_card_has_the_amounts_the_english_way() -> None:
+    card = my_payslip(_payslip("-395.00", "29070.00"))
+    assert (card.gross_pay, card.gross_pay_en) == (
+        "41\u202f500,00 kr",
+        "SEK 41,500.00",
+    )
+    assert card.preliminary_tax_en == "SEK 12,035.00"
+    assert card.deductions_en == "−SEK 395.00"
+    assert card.net_pay_en == "SEK 29,070.00"
