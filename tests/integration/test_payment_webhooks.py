@@ -82,13 +82,19 @@ async def sent(invoice_api: ApiServer, kivra_emulator: EmulatorHandle) -> SentIn
     return SentInvoice(company, invoice_id, delivery.content_key)
 
 
-def invoice_state(
-    invoice_api: ApiServer, invoice_id: int
-) -> tuple[str, Decimal | None, bool]:
+def stored_invoice(invoice_api: ApiServer, invoice_id: int) -> Invoice:
     with invoice_api.session_factory() as session:
         invoice = session.get(Invoice, invoice_id)
         assert invoice is not None
-        return invoice.payment_state, invoice.paid_amount, invoice.paid_at is not None
+        session.expunge(invoice)
+        return invoice
+
+
+def invoice_state(
+    invoice_api: ApiServer, invoice_id: int
+) -> tuple[str, Decimal | None, bool]:
+    invoice = stored_invoice(invoice_api, invoice_id)
+    return invoice.payment_state, invoice.paid_amount, invoice.paid_at is not None
 
 
 def events_of(invoice_api: ApiServer, invoice_id: int) -> list[tuple[str, str | None]]:
@@ -182,7 +188,10 @@ def test_signed_webhook_from_the_emulator_marks_the_invoice_paid(
     )
     assert events_of(invoice_api, sent.invoice_id) == [(result["event_id"], "settled")]
     assert notices(invoice_api, sent.company.company_id) == [
-        ("invoice_paid", f"Faktura {_number(invoice_api, sent.invoice_id)} är betald")
+        (
+            "invoice_paid",
+            f"Faktura {stored_invoice(invoice_api, sent.invoice_id).number} är betald",
+        )
     ]
     with invoice_api.session_factory() as session:
         # Admins only: the company's payroll clerk gets no notice.
@@ -195,13 +204,6 @@ def test_signed_webhook_from_the_emulator_marks_the_invoice_paid(
             )
         )
     assert recipients == 1
-
-
-def _number(invoice_api: ApiServer, invoice_id: int) -> str:
-    with invoice_api.session_factory() as session:
-        invoice = session.get(Invoice, invoice_id)
-        assert invoice is not None
-        return invoice.number
 
 
 def test_scheduled_then_failed_then_settled_moves_the_payment_state(
@@ -486,7 +488,7 @@ def test_signed_webhook_with_a_malformed_amount_changes_nothing(
         True,
     )
     assert [title for _, title in notices(invoice_api, sent.company.company_id)] == [
-        f"Faktura {_number(invoice_api, sent.invoice_id)} är betald"
+        f"Faktura {stored_invoice(invoice_api, sent.invoice_id).number} är betald"
     ]
 
 
@@ -534,13 +536,13 @@ def test_partial_payments_add_up_to_paid(
     invoice_api: ApiServer, kivra_emulator: EmulatorHandle, sent: SentInvoice
 ) -> None:
     """The invoice is paid when the settled amounts reach its total less credits."""
-    number = _number(invoice_api, sent.invoice_id)
+    number = stored_invoice(invoice_api, sent.invoice_id).number
     company_id = sent.company.company_id
     # A credit note of 250,00: the invoice of 1 250,00 now asks for 1 000,00.
     add_invoice(
         invoice_api.session_factory,
         company_id,
-        _customer_of(invoice_api, sent.invoice_id),
+        stored_invoice(invoice_api, sent.invoice_id).customer_id,
         kind="credit_note",
         original_id=sent.invoice_id,
         total=Decimal("-250.00"),
@@ -630,13 +632,6 @@ def test_reminder_of_a_partially_paid_invoice_asks_for_what_remains(
         )
         assert paid.status_code == 409
         assert paid.json()["reason"] == "invoice_paid"
-
-
-def _customer_of(invoice_api: ApiServer, invoice_id: int) -> int:
-    with invoice_api.session_factory() as session:
-        invoice = session.get(Invoice, invoice_id)
-        assert invoice is not None
-        return invoice.customer_id
 
 
 def test_payment_notice_links_to_the_invoices_month_on_the_fakturor_page(
