@@ -227,6 +227,22 @@ def invoice_to_active_person(
     return company, invoice_id
 
 
+def person_and_firm_in_kivra(
+    server: ApiServer, operator: EmulatorOperator, personnummer: str
+) -> tuple[DemoCompany, Customer, Customer]:
+    """A company with a person and a firm as customers, both active in Kivra."""
+    factory = server.session_factory
+    company = invoicing_company(server)
+    person = add_customer(
+        factory, company.company_id, kind="person", personnummer=personnummer
+    )
+    firm = add_customer(factory, company.company_id, kind="company")
+    assert firm.vat_number is not None
+    operator.seed_recipient(personnummer, "active")
+    operator.seed_recipient(firm.vat_number, "active")
+    return company, person, firm
+
+
 def approve_and_send(server: ApiServer, company: DemoCompany, invoice_id: int) -> None:
     """As the admin, approve payslips and invoices, then send the one invoice."""
     with client_for(server, company.admin_email) as http:

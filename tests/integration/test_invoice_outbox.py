@@ -30,6 +30,7 @@ from tests.integration.invoice_sending_support import (
     deliveries_of,
     invoice_to_active_person,
     invoicing_company,
+    person_and_firm_in_kivra,
     run_invoice_rounds,
 )
 from tests.integration.test_delivery_support import seed_emulator_client
@@ -59,14 +60,9 @@ async def test_credit_notes_reach_a_person_and_a_company(
 ) -> None:
     """A not payable credit notice for a person, a structured one for a company."""
     factory = invoice_api.session_factory
-    company = invoicing_company(invoice_api)
-    person = add_customer(
-        factory, company.company_id, kind="person", personnummer=PERSON
+    company, person, firm = person_and_firm_in_kivra(
+        invoice_api, emulator.operator, PERSON
     )
-    firm = add_customer(factory, company.company_id, kind="company")
-    assert firm.vat_number is not None
-    emulator.operator.seed_recipient(PERSON, "active")
-    emulator.operator.seed_recipient(firm.vat_number, "active")
     ids = []
     for customer_id in (person.id, firm.id):
         original = add_invoice(factory, company.company_id, customer_id)
