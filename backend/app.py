@@ -20,7 +20,7 @@ from backend.db.session import create_db_engine, make_session_factory
 from backend.delivery.controller import DeliveryController, MinLonController
 from backend.delivery.runtime import embedded_worker_hooks
 from backend.deps import DbSession
-from backend.errors import EXCEPTION_HANDLERS
+from backend.errors import EXCEPTION_HANDLERS, refuse_out_of_range_ids
 from backend.invoices.controller import InvoiceController
 from backend.invoices.imports_controller import InvoiceImportController
 from backend.invoices.send_controller import InvoiceSendController
@@ -112,6 +112,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "current_user": Provide(provide_current_user, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        # An id in the path beyond any row's answers 404 before a query runs.
+        before_request=refuse_out_of_range_ids,
         openapi_config=OpenAPIConfig(
             title="Kivra i Lön API", version=API_VERSION, path="/api/schema"
         ),

@@ -26,6 +26,7 @@ from litestar.status_codes import (
 from sqlalchemy.exc import OperationalError
 
 from backend.validation_messages import translate_validation_message
+from shared_types.base import MAX_ID
 
 logger = logging.getLogger(__name__)
 
@@ -193,6 +194,49 @@ def _translated_problem(item: Any, language: str) -> Any:
     return {**item, "message": translate_validation_message(item["message"], language)}
 
 
+def _validation_problem(
+    request: Request[Any, Any, Any], exc: ValidationException, lang: str
+) -> Response[Any]:
+    """Name every field a request got wrong, and how, in the detail too.
+
+    A client that shows only `detail` (as the UI does) then tells the user
+    which field to correct, not just that something somewhere was wrong.
+    """
+    title = (
+        "Uppgifterna i begäran är felaktiga."
+        if lang == "sv"
+        else "The request data is invalid."
+    )
+    errors = (
+        [_translated_problem(item, lang) for item in exc.extra]
+        if isinstance(exc.extra, list)
+        else []
+    )
+    named = [
+        (str(error.get("key") or ""), str(error["message"]))
+        for error in errors
+        if isinstance(error, dict) and isinstance(error.get("message"), str)
+    ]
+    detail = title
+    if named:
+        where = "fältet" if lang == "sv" else "the field"
+        detail = " ".join(
+            f"{where.capitalize()} {key}: {message}" if key else message
+            for key, message in named
+        )
+    extra: dict[str, Any] | None = {"errors": errors} if errors else None
+    if extra is not None and named and named[0][0]:
+        extra["field"] = named[0][0]
+    return problem_response(
+        request,
+        status=400,
+        code="invalid_request",
+        title=title,
+        detail=detail,
+        extra=extra,
+    )
+
+
 def http_exception_handler(
     request: Request[Any, Any, Any], exc: HTTPException
 ) -> Response[Any]:
@@ -200,21 +244,7 @@ def http_exception_handler(
     lang = request_language(request)
     status = exc.status_code
     if isinstance(exc, ValidationException):
-        sv = "Uppgifterna i begäran är felaktiga."
-        en = "The request data is invalid."
-        extra = (
-            {"errors": [_translated_problem(item, lang) for item in exc.extra]}
-            if isinstance(exc.extra, list)
-            else None
-        )
-        return problem_response(
-            request,
-            status=400,
-            code="invalid_request",
-            title=sv if lang == "sv" else en,
-            detail=str(exc.detail) if lang == "en" else sv,
-            extra=extra,
-        )
+        return _validation_problem(request, exc, lang)
     code, sv, en = _HTTP_MESSAGES.get(
         status, ("http_error", "Begäran kunde inte utföras.", "The request failed.")
     )
@@ -276,6 +306,25 @@ def database_error_handler(
     )
     response.headers["Retry-After"] = "60"
     return response
+
+
+def refuse_out_of_range_ids(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """Answer 404 for an id in the path that no row can have.
+
+    Runs before every handler (the app's `before_request`), so each route
+    need not check: PostgreSQL refuses to compare a number above `MAX_ID`
+    with its `integer` id columns, and SQLite one above 2**63, which would
+    otherwise surface as an unexpected error instead of "not found".
+    """
+    for value in request.path_params.values():
+        if isinstance(value, int) and not 1 <= value <= MAX_ID:
+            code, sv, en = _HTTP_MESSAGES[404]
+            lang = request_language(request)
+            message = en if lang == "en" else sv
+            return problem_response(
+                request, status=404, code=code, title=message, detail=message
+            )
+    return None
 
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {

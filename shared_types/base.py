@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+
+# The largest id a row can have: the id columns are PostgreSQL `integer`.
+MAX_ID = 2_147_483_647
+
+# Every id a client sends in a body. A larger number can name no row, and
+# PostgreSQL would refuse to compare it with an `integer` column at all, so
+# it is refused here with the field's name instead.
+RowId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 
 
 class ApiStruct(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from shared_types.base import ApiStruct
+from shared_types.base import ApiStruct, RowId
 
 InvoiceChannel = Literal["kivra", "email", "print"]
 
@@ -86,7 +86,7 @@ class InvoiceSendResult(ApiStruct, kw_only=True):
 class InvoiceBatchSend(ApiStruct, kw_only=True):
     """`POST .../invoices/send`: several invoices, all or none."""
 
-    invoice_ids: list[int]
+    invoice_ids: list[RowId]
 
 
 class InvoiceBatchResult(ApiStruct, kw_only=True):

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from shared_types.base import ApiStruct, Page
+from shared_types.base import ApiStruct, Page, RowId
 
 CustomerKind = Literal["person", "company"]
 GiroKind = Literal["bankgiro", "plusgiro"]
@@ -98,7 +98,7 @@ class InvoiceLineCreate(ApiStruct):
 class InvoiceCreate(ApiStruct):
     """A new invoice for one customer; totals are computed from the lines."""
 
-    customer_id: int
+    customer_id: RowId
     lines: list[InvoiceLineCreate]
     # Required: an invoice without a due date cannot be paid on time.
     due_date: date | None = None
