@@ -13,7 +13,6 @@ from bench.harness import (
     CLIENT_SECRET,
     KIVRA_SHARE,
     ORGNR,
-    RESULTS,
     Output,
     ProcessWatch,
     bench_database,
@@ -21,14 +20,14 @@ from bench.harness import (
     kivra_users,
     machine,
     process_table,
+    publish,
     running_emulator,
     say,
     session_factory,
-    write_results,
 )
 from bench.pipeline import (
-    DEFAULT_CONCURRENCY,
     PipelineResult,
+    pipeline_options,
     run_pipeline,
     worker_processes,
     worker_settings,
@@ -46,14 +45,8 @@ TARGETS = {
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.bulk_send")
-    parser.add_argument("--employees", type=int, default=1000)
-    parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument(
-        "--database", choices=["sqlite", "postgresql"], default="sqlite"
-    )
+    parser = pipeline_options("python -m bench.bulk_send", "bulk_send")
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument(
         "--baseline-sample",
         type=int,
@@ -66,14 +59,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default=2000,
         help="payslips the CPU-bound ceiling renders (a rate; no need for all N)",
     )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=600,
-        help="seconds the send may take before the benchmark gives up",
-    )
-    parser.add_argument("--name", default="bulk_send")
-    parser.add_argument("--results", default=str(RESULTS))
     return parser.parse_args(argv)
 
 
@@ -315,11 +300,7 @@ def main(argv: list[str] | None = None) -> None:
     from pathlib import Path  # noqa: PLC0415 - only here
 
     data = run(args)
-    paths = write_results(
-        Output(args.name, data, markdown(data), chart(data)), Path(args.results)
-    )
-    say("\n".join(markdown(data)))
-    say(f"written: {', '.join(str(p) for p in paths.values())}")
+    publish(Output(args.name, data, markdown(data), chart(data)), Path(args.results))
 
 
 if __name__ == "__main__":

@@ -523,6 +523,13 @@ def write_results(output: Output, folder: Path = RESULTS) -> dict[str, Path]:
     return paths
 
 
+def publish(output: Output, folder: Path) -> None:
+    """Write the results into `folder`; print them, and where they went."""
+    paths = write_results(output, folder)
+    say("\n".join(output.markdown))
+    say(f"written: {', '.join(str(p) for p in paths.values())}")
+
+
 def process_table(processes: list[dict[str, Any]], seconds_per: int) -> list[str]:
     """Markdown rows: each process's role, CPU seconds (per payslip) and peak RSS."""
     rows = [

@@ -10,6 +10,7 @@ process.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import subprocess
@@ -37,6 +38,7 @@ from bench.harness import (
     CLIENT_ID,
     CLIENT_SECRET,
     PERIOD,
+    RESULTS,
     ProcessWatch,
     die_with_parent,
     percentile,
@@ -48,6 +50,28 @@ from bench.harness import (
 # latency (50 ms x ~400 payslips/s = 20) with room for slow answers.
 DEFAULT_CONCURRENCY = 64
 WORKER_START_SECONDS = 5.0
+
+
+def pipeline_options(
+    prog: str, name: str, *, database: str = "sqlite"
+) -> argparse.ArgumentParser:
+    """The options of every benchmark that runs the pipeline; each adds its own."""
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--employees", type=int, default=1000)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument(
+        "--database", choices=["sqlite", "postgresql"], default=database
+    )
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600,
+        help="seconds the send may take before the benchmark gives up",
+    )
+    parser.add_argument("--name", default=name)
+    parser.add_argument("--results", default=str(RESULTS))
+    return parser
 
 
 @dataclass

@@ -17,20 +17,19 @@ from bench.harness import (
     CLIENT_ID,
     CLIENT_SECRET,
     ORGNR,
-    RESULTS,
     Output,
     ProcessWatch,
     bench_database,
     build_draft_run,
     kivra_users,
     machine,
+    publish,
     running_emulator,
     say,
     session_factory,
-    write_results,
 )
 from bench.pipeline import (
-    DEFAULT_CONCURRENCY,
+    pipeline_options,
     run_pipeline,
     worker_processes,
     worker_settings,
@@ -172,22 +171,8 @@ class Spy:
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.profile")
-    parser.add_argument("--employees", type=int, default=1000)
-    parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument(
-        "--database", choices=["sqlite", "postgresql"], default="sqlite"
-    )
+    parser = pipeline_options("python -m bench.profile", "profile")
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=600,
-        help="seconds the send may take before the benchmark gives up",
-    )
-    parser.add_argument("--name", default="profile")
-    parser.add_argument("--results", default=str(RESULTS))
     return parser.parse_args(argv)
 
 
@@ -342,11 +327,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.disable(logging.WARNING)
     args = parse(argv)
     data = run(args)
-    paths = write_results(
-        Output(args.name, data, markdown(data), chart(data)), Path(args.results)
-    )
-    say("\n".join(markdown(data)))
-    say(f"written: {', '.join(str(p) for p in paths.values())}")
+    publish(Output(args.name, data, markdown(data), chart(data)), Path(args.results))
 
 
 if __name__ == "__main__":

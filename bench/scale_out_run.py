@@ -17,7 +17,6 @@ from bench.harness import (
     CLIENT_SECRET,
     ORGNR,
     POSTGRES_ADMIN_URL,
-    RESULTS,
     Output,
     ProcessWatch,
     bench_database,
@@ -25,13 +24,13 @@ from bench.harness import (
     kivra_users,
     machine,
     process_table,
+    publish,
     running_emulator,
     say,
     session_factory,
-    write_results,
 )
 from bench.pipeline import (
-    DEFAULT_CONCURRENCY,
+    pipeline_options,
     run_pipeline,
     worker_processes,
     worker_settings,
@@ -41,21 +40,9 @@ TARGET_RATIO = 1.7
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.scale_out")
-    parser.add_argument("--employees", type=int, default=1000)
-    parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
-    parser.add_argument(
-        "--database", choices=["sqlite", "postgresql"], default="postgresql"
+    parser = pipeline_options(
+        "python -m bench.scale_out", "scale_out", database="postgresql"
     )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=600,
-        help="seconds the send may take before the benchmark gives up",
-    )
-    parser.add_argument("--name", default="scale_out")
-    parser.add_argument("--results", default=str(RESULTS))
     return parser.parse_args(argv)
 
 
@@ -230,11 +217,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.disable(logging.WARNING)
     args = parse(argv)
     data = run(args)
-    paths = write_results(
-        Output(args.name, data, markdown(data), chart(data)), Path(args.results)
-    )
-    say("\n".join(markdown(data)))
-    say(f"written: {', '.join(str(p) for p in paths.values())}")
+    publish(Output(args.name, data, markdown(data), chart(data)), Path(args.results))
 
 
 if __name__ == "__main__":
