@@ -88,6 +88,17 @@ def _sent_invoice(kivra_api: KivraTestClient, emulator: EmulatorHandle) -> str:
     return response.headers["kivra-objkey"]
 
 
+async def _sent_invoice_and_webhook(
+    kivra_api: KivraTestClient, emulator: EmulatorHandle, receiver: WebhookReceiver
+) -> tuple[str, str]:
+    """An invoice in Kivra and a webhook to `receiver`: its key and the secret."""
+    content_key = _sent_invoice(kivra_api, emulator)
+    async with client_for(emulator, Judge()) as kivra:
+        definition = await kivra.create_payment_webhook(receiver.url)
+    assert definition.secret is not None
+    return content_key, definition.secret
+
+
 async def test_emulator_webhook_definitions_lifecycle_follows_the_spec(
     kivra_emulator: EmulatorHandle, receiver: WebhookReceiver
 ) -> None:
@@ -152,17 +163,16 @@ async def test_emulator_emits_a_signed_payment_callback_valid_against_the_spec(
     kivra_emulator: EmulatorHandle,
     receiver: WebhookReceiver,
 ) -> None:
-    content_key = _sent_invoice(kivra_api, kivra_emulator)
-    async with client_for(kivra_emulator, Judge()) as kivra:
-        definition = await kivra.create_payment_webhook(receiver.url)
-    assert definition.secret is not None
+    content_key, secret = await _sent_invoice_and_webhook(
+        kivra_api, kivra_emulator, receiver
+    )
 
     result = kivra_emulator.operator.emit_payment(content_key, payment_event="settled")
 
     (hook,) = receiver.received
     assert hook.path == "/hooks/kivra"
     assert hook.headers["webhook-id"] == result["event_id"]
-    _verify(hook, [definition.secret])
+    _verify(hook, [secret])
     with pytest.raises(WebhookSignatureError):
         _verify(hook, [base64.b64encode(b"x" * 32).decode()])
     payload = json.loads(hook.body)
@@ -196,10 +206,9 @@ async def test_emulator_retries_a_webhook_until_it_is_acknowledged(
     receiver: WebhookReceiver,
 ) -> None:
     """Same event id on every attempt; a fresh timestamp and signature each time."""
-    content_key = _sent_invoice(kivra_api, kivra_emulator)
-    async with client_for(kivra_emulator, Judge()) as kivra:
-        definition = await kivra.create_payment_webhook(receiver.url)
-    assert definition.secret is not None
+    content_key, secret = await _sent_invoice_and_webhook(
+        kivra_api, kivra_emulator, receiver
+    )
     receiver.statuses = [500, 503]
 
     result = kivra_emulator.operator.emit_payment(
@@ -215,7 +224,7 @@ async def test_emulator_retries_a_webhook_until_it_is_acknowledged(
     }
     assert len({hook.body for hook in receiver.received}) == 1
     for hook in receiver.received:
-        _verify(hook, [definition.secret])
+        _verify(hook, [secret])
     assert (
         kivra_emulator.operator.webhook_deliveries()[0]["event_id"]
         == result["event_id"]
