@@ -7,72 +7,22 @@ the way the UI reads it, and a refused reminder stores nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
 from backend.invoices.models import Invoice
+from tests.integration.invoice_api_support import Seller, open_seller
 from tests.payroll_fixtures import (
     ApiServer,
-    build_company,
-    client_for,
     fake_personnummer,
 )
 
 
-@dataclass
-class Seller:
-    company_id: int
-    clerk: httpx.Client
-    customer_id: int
-
-    def url(self, path: str = "") -> str:
-        return f"/api/companies/{self.company_id}{path}"
-
-    def invoice(self, unit_price: str = "101,00") -> dict[str, Any]:
-        """A one-line invoice of 1 × unit price plus 25 % VAT."""
-        response = self.clerk.post(
-            self.url("/invoices"),
-            json={
-                "customer_id": self.customer_id,
-                "issue_date": "2026-11-02",
-                "due_date": "2026-12-02",
-                "lines": [{"description": "Städning", "unit_price": unit_price}],
-            },
-        )
-        assert response.status_code == 201, response.text
-        return response.json()  # type: ignore[no-any-return]
-
-
 @pytest.fixture(scope="module")
 def seller(api_server: ApiServer) -> Iterator[Seller]:
-    company = build_company(api_server.session_factory, employees=1, with_run=False)
-    admin = client_for(api_server, company.admin_email)
-    clerk = client_for(api_server, company.clerk_email)
-    settings = admin.put(
-        f"/api/companies/{company.company_id}/invoice-settings",
-        json={"giro_kind": "bankgiro", "giro_number": "5050-1055", "fallback": "email"},
-    )
-    assert settings.status_code == 200, settings.text
-    person = clerk.post(
-        f"/api/companies/{company.company_id}/customers",
-        json={
-            "kind": "person",
-            "name": "Tolvan Tolvansson",
-            "personnummer": fake_personnummer(2201),
-            "email": "tolvan@kund.example",
-            "street_address": "Kundgatan 2",
-            "postal_code": "111 33",
-            "city": "Stockholm",
-        },
-    )
-    assert person.status_code == 201, person.text
-    yield Seller(company.company_id, clerk, person.json()["id"])
-    admin.close()
-    clerk.close()
+    with open_seller(api_server, fake_personnummer(2201)) as opened:
+        yield opened
 
 
 def _invoices(api_server: ApiServer, company_id: int) -> int:

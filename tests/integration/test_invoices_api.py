@@ -7,49 +7,26 @@ refused request stores nothing. Runs on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
 from backend.invoices.models import Customer, Invoice, InvoiceDocument
+from tests.integration.invoice_api_support import (
+    BANKGIRO,
+    Seller,
+    customer_body,
+    open_seller,
+)
 from tests.payroll_fixtures import (
     ApiServer,
     build_company,
     client_for,
-    fake_orgnr,
     fake_personnummer,
 )
 
-BANKGIRO = "5050-1055"
 MONTH = "2026-11"
-
-
-@dataclass
-class Seller:
-    company_id: int
-    admin: httpx.Client
-    clerk: httpx.Client
-    person_id: int
-    company_customer_id: int
-
-    def url(self, path: str = "") -> str:
-        return f"/api/companies/{self.company_id}{path}"
-
-
-def _customer_body(kind: str, **fields: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "kind": kind,
-        "name": "Kund Kundsson" if kind == "person" else "Kundbolaget AB",
-        "email": "kund@example.se",
-        "street_address": "Kundgatan 2",
-        "postal_code": "111 33",
-        "city": "Stockholm",
-    }
-    body.update(fields)
-    return body
 
 
 def _invoice_body(customer_id: int, **fields: Any) -> dict[str, Any]:
@@ -73,31 +50,8 @@ def _invoice_body(customer_id: int, **fields: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def seller(api_server: ApiServer) -> Iterator[Seller]:
-    """A company with invoice settings and two customers, signed in as admin and clerk."""
-    company = build_company(api_server.session_factory, employees=1, with_run=False)
-    admin = client_for(api_server, company.admin_email)
-    clerk = client_for(api_server, company.clerk_email)
-    settings = admin.put(
-        f"/api/companies/{company.company_id}/invoice-settings",
-        json={"giro_kind": "bankgiro", "giro_number": BANKGIRO, "fallback": "email"},
-    )
-    assert settings.status_code == 200, settings.text
-    person = clerk.post(
-        f"/api/companies/{company.company_id}/customers",
-        json=_customer_body("person", personnummer=fake_personnummer(2101)),
-    )
-    assert person.status_code == 201, person.text
-    orgnr = fake_orgnr()
-    firm = clerk.post(
-        f"/api/companies/{company.company_id}/customers",
-        json=_customer_body("company", orgnr=orgnr, vat_number=f"SE{orgnr}01"),
-    )
-    assert firm.status_code == 201, firm.text
-    yield Seller(
-        company.company_id, admin, clerk, person.json()["id"], firm.json()["id"]
-    )
-    admin.close()
-    clerk.close()
+    with open_seller(api_server, fake_personnummer(2101)) as opened:
+        yield opened
 
 
 def _counts(api_server: ApiServer, company_id: int) -> tuple[int, int, int]:
@@ -346,32 +300,32 @@ def test_invoice_error_in_english_names_the_field(
 
 BAD_CUSTOMERS = [
     pytest.param(
-        _customer_body("company", orgnr="5599000113"),
+        customer_body("company", orgnr="5599000113"),
         "vat_number",
         "momsregistreringsnummer",
         id="company-without-vat",
     ),
     pytest.param(
-        _customer_body("company", orgnr="5599000113", vat_number="SE559900011302"),
+        customer_body("company", orgnr="5599000113", vat_number="SE559900011302"),
         "vat_number",
         "SE559900011301",
         id="company-wrong-vat",
     ),
     pytest.param(
-        _customer_body("company", orgnr="5599000114", vat_number="SE559900011401"),
+        customer_body("company", orgnr="5599000114", vat_number="SE559900011401"),
         "orgnr",
         "Organisationsnumret",
         id="orgnr-check-digit",
     ),
     pytest.param(
-        _customer_body("person", personnummer="19121212-1213"),
+        customer_body("person", personnummer="19121212-1213"),
         "personnummer",
         "Personnumret",
         id="personnummer-check-digit",
     ),
-    pytest.param(_customer_body("person"), "personnummer", "personnummer", id="no-pnr"),
+    pytest.param(customer_body("person"), "personnummer", "personnummer", id="no-pnr"),
     pytest.param(
-        _customer_body(
+        customer_body(
             "company", orgnr="５５９９０００１１３", vat_number="SE559900011301"
         ),
         "orgnr",
@@ -379,7 +333,7 @@ BAD_CUSTOMERS = [
         id="orgnr-full-width",
     ),
     pytest.param(
-        _customer_body(
+        customer_body(
             "company", orgnr="5599000113", vat_number="SE５５９９０００１１３01"
         ),
         "vat_number",
@@ -387,19 +341,19 @@ BAD_CUSTOMERS = [
         id="vat-number-full-width",
     ),
     pytest.param(
-        _customer_body("person", personnummer="١٩١٢١٢١٢-١٢١٢"),
+        customer_body("person", personnummer="١٩١٢١٢١٢-١٢١٢"),
         "personnummer",
         "Personnumret",
         id="personnummer-arabic-indic",
     ),
     pytest.param(
-        _customer_body("person", personnummer="19121212-1212", name=" "),
+        customer_body("person", personnummer="19121212-1212", name=" "),
         "name",
         "name",
         id="no-name",
     ),
     pytest.param(
-        _customer_body("person", personnummer="19121212-1212", email="kund.example"),
+        customer_body("person", personnummer="19121212-1212", email="kund.example"),
         "email",
         "E-postadressen",
         id="bad-email",
@@ -428,7 +382,7 @@ def test_customer_bad_input_is_refused_naming_the_field(
 def test_customer_twice_is_a_conflict_and_list_shows_both_kinds(seller: Seller) -> None:
     again = seller.clerk.post(
         seller.url("/customers"),
-        json=_customer_body("person", personnummer=fake_personnummer(2101)),
+        json=customer_body("person", personnummer=fake_personnummer(2101)),
     )
     assert again.status_code == 409
     listed = seller.clerk.get(seller.url("/customers")).json()
@@ -519,7 +473,7 @@ def test_invoice_settings_are_for_admins_and_plusgiro_is_accepted(
         }
         customer = clerk.post(
             f"/api/companies/{company.company_id}/customers",
-            json=_customer_body("person", personnummer="19121212-1212"),
+            json=customer_body("person", personnummer="19121212-1212"),
         ).json()
         invoice = clerk.post(
             f"/api/companies/{company.company_id}/invoices",
@@ -535,7 +489,7 @@ def test_invoice_without_settings_is_refused(api_server: ApiServer) -> None:
     with client_for(api_server, company.clerk_email) as clerk:
         customer = clerk.post(
             f"/api/companies/{company.company_id}/customers",
-            json=_customer_body("person", personnummer="19121212-1212"),
+            json=customer_body("person", personnummer="19121212-1212"),
         ).json()
         response = clerk.post(
             f"/api/companies/{company.company_id}/invoices",
