@@ -114,10 +114,37 @@ _SHAPES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         lambda m: f"Ogiltigt värde {m['value']}.",
     ),
     (
+        re.compile(r"Invalid (?:RFC3339 encoded )?(?P<what>date|datetime|time)"),
+        lambda m: {
+            "date": "Datumet finns inte eller är inte skrivet ÅÅÅÅ-MM-DD.",
+            "datetime": "Tidpunkten finns inte eller är inte skriven enligt RFC 3339.",
+            "time": "Klockslaget finns inte eller är inte skrivet TT:MM:SS.",
+        }[m["what"]],
+    ),
+    (
         re.compile(r"Invalid (?P<what>.+)"),
         lambda m: "Ogiltigt värde.",
     ),
 ]
+
+# msgspec's English is kept, except where it leaves out what a user must fix.
+_ENGLISH: dict[str, str] = {
+    "Invalid RFC3339 encoded date": (
+        "Invalid date: it does not exist or is not written YYYY-MM-DD"
+    ),
+    "Invalid RFC3339 encoded datetime": (
+        "Invalid datetime: it does not exist or is not written as RFC 3339"
+    ),
+    "Invalid RFC3339 encoded time": (
+        "Invalid time: it does not exist or is not written HH:MM:SS"
+    ),
+}
+
+
+def _english(message: str) -> str:
+    reason, at, path = message.partition(" - at ")
+    return _ENGLISH.get(reason.strip(), reason) + at + path
+
 
 _PATH = re.compile(r"^(?P<reason>.*?) - at `(?P<path>[^`]*)`$", re.DOTALL)
 
@@ -129,7 +156,7 @@ def translate_validation_message(message: str, language: str) -> str:
     as it is, so the field path stays readable by machines and people.
     """
     if language == "en":
-        return message
+        return _english(message)
     reason, suffix = message, ""
     located = _PATH.match(message)
     if located:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
+
+import msgspec
 
 from shared_types.base import ApiStruct, RowId
 
@@ -86,7 +88,8 @@ class InvoiceSendResult(ApiStruct, kw_only=True):
 class InvoiceBatchSend(ApiStruct, kw_only=True):
     """`POST .../invoices/send`: several invoices, all or none."""
 
-    invoice_ids: list[RowId]
+    # At least one: an empty list would send nothing and say so unclearly.
+    invoice_ids: Annotated[list[RowId], msgspec.Meta(min_length=1)]
 
 
 class InvoiceBatchResult(ApiStruct, kw_only=True):

@@ -29,6 +29,8 @@ PaymentState = Literal[
 
 ShortText = Annotated[str, msgspec.Meta(max_length=40)]
 Text = Annotated[str, msgspec.Meta(max_length=300)]
+# What a line says it is; the same limit as the invoice's own rule.
+LineDescription = Annotated[str, msgspec.Meta(max_length=200)]
 # An amount or quantity as written by a person: "1234.50" or "1234,50".
 AmountInput = Annotated[str, msgspec.Meta(max_length=40)]
 
@@ -88,7 +90,7 @@ class InvoiceSettings(ApiStruct):
 
 
 class InvoiceLineCreate(ApiStruct):
-    description: Text
+    description: LineDescription
     unit_price: AmountInput
     quantity: AmountInput = "1"
     # Percent: "25", "12", "6" or "0".

@@ -31,8 +31,12 @@ _GROUPED = re.compile(r"-?\d{1,3}(?:[ \u00a0.]\d{3})+(?:,\d{1,2})?", re.ASCII)
 _RATE = re.compile(r"\d+(?:[.,]\d+)?", re.ASCII)
 
 
-def _parse_decimal(value: str, field: str, pattern: re.Pattern[str]) -> Decimal:
+def _parse_decimal(
+    value: str, field: str, pattern: re.Pattern[str], decimals: int = 2
+) -> Decimal:
     text = value.strip()
+    most_sv = "två" if decimals == 2 else "tre"
+    most_en = "two" if decimals == 2 else "three"
     if _GROUPED.fullmatch(text) and not pattern.fullmatch(text):
         raise InvalidInvoiceError(
             field,
@@ -47,9 +51,9 @@ def _parse_decimal(value: str, field: str, pattern: re.Pattern[str]) -> Decimal:
             field,
             "invalid_amount",
             f"Fältet {field} ska vara ett tal som 1234,50 eller 1234.50 "
-            "med högst två decimaler.",
+            f"med högst {most_sv} decimaler.",
             f"The field {field} must be a number such as 1234.50 or 1234,50 "
-            "with at most two decimals.",
+            f"with at most {most_en} decimals.",
         )
     try:
         number = Decimal(text.replace(",", "."))
@@ -74,7 +78,7 @@ def parse_amount(value: str, field: str) -> Decimal:
 
 def parse_quantity(value: str, field: str) -> Decimal:
     """Read a quantity with up to three decimals, written like an amount."""
-    return _parse_decimal(value, field, _QUANTITY).quantize(MILLI)
+    return _parse_decimal(value, field, _QUANTITY, decimals=3).quantize(MILLI)
 
 
 def parse_vat_rate(value: str, field: str) -> Decimal:

@@ -19,9 +19,11 @@ from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.orm import Session
 
 from backend.auth.guards import CurrentUserDep, require_admin, require_staff
+from backend.db.base import utcnow
 from backend.deps import DbSession
 from backend.invoices import customers, follow_ups, service
 from backend.invoices.models import Invoice
+from backend.invoices.status import current_month
 from backend.invoices.views import (
     customer_view,
     invoice_summary,
@@ -33,7 +35,10 @@ from shared_types.base import Page
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
 Offset = Annotated[int, QueryParameter(ge=0, description="Rows to skip.")]
-Month = Annotated[str, QueryParameter(description="The month issued, YYYY-MM.")]
+Month = Annotated[
+    str | None,
+    QueryParameter(description="The month issued, YYYY-MM; this month when left out."),
+]
 
 
 def _today() -> date:
@@ -104,16 +109,23 @@ class InvoiceController(Controller):
         self,
         *,
         company_id: FromPath[int],
-        month: Month,
         db_session: DbSession,
         current_user: CurrentUserDep,
         limit: Limit = 100,
         offset: Offset = 0,
+        month: Month = None,
     ) -> api.InvoiceList:
-        """List the invoices, reminders and credit notes issued in a month."""
+        """List the invoices, reminders and credit notes issued in a month.
+
+        Without `month`, this month in Stockholm, as the status page does.
+        """
         require_staff(current_user, company_id)
         rows, total = service.list_invoices(
-            db_session, company_id, month, limit=limit, offset=offset
+            db_session,
+            company_id,
+            month or current_month(utcnow()),
+            limit=limit,
+            offset=offset,
         )
         return api.InvoiceList(
             items=[invoice_summary(row) for row in rows],

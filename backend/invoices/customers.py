@@ -107,7 +107,10 @@ def _personnummer(value: str | None) -> str:
         return identity.normalise(value)
     except InvalidInputError as exc:
         raise InvalidCustomerError(
-            "personnummer", "invalid_personnummer", exc.message_sv, exc.message_en
+            "personnummer",
+            "invalid_personnummer",
+            f"{exc.message_sv.removesuffix('.')} (fältet personnummer).",
+            f"{exc.message_en.removesuffix('.')} (the field personnummer).",
         ) from exc
 
 
@@ -123,7 +126,10 @@ def _orgnr(value: str | None) -> str:
         return identity.normalise_orgnr(value)
     except InvalidInputError as exc:
         raise InvalidCustomerError(
-            "orgnr", "invalid_orgnr", exc.message_sv, exc.message_en
+            "orgnr",
+            "invalid_orgnr",
+            f"{exc.message_sv.removesuffix('.')} (fältet orgnr).",
+            f"{exc.message_en.removesuffix('.')} (the field orgnr).",
         ) from exc
 
 

@@ -100,8 +100,9 @@ def month_range(month: str) -> tuple[date, date]:
         year, number = parse_period(month)
     except InvalidInputError as exc:
         raise InvalidInputError(
-            "Månaden ska skrivas ÅÅÅÅ-MM, till exempel 2026-11.",
-            "The month must be written YYYY-MM, for example 2026-11.",
+            "Månaden (parametern month) ska skrivas ÅÅÅÅ-MM, till exempel 2026-11.",
+            "The month (the parameter month) must be written YYYY-MM, "
+            "for example 2026-11.",
             details=[{"field": "month", "code": "invalid_month"}],
         ) from exc
     return date(year, number, 1), date(

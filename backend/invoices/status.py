@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from backend.agreements.models import AGREEMENT_ACTIVE, KivraActivation
 from backend.invoices.models import Customer, Invoice, InvoiceDelivery
-from backend.payroll.service import parse_period
+from backend.invoices.service import month_range
 from shared_types.invoice_status import (
     InvoiceOutcome,
     InvoiceOutcomeCounts,
@@ -56,10 +56,13 @@ def current_month(now: datetime) -> str:
 
 
 def month_bounds(month: str) -> tuple[date, date]:
-    """The first day of `month` and of the month after it."""
-    year, number = parse_period(month)
-    after = date(year + 1, 1, 1) if number == 12 else date(year, number + 1, 1)
-    return date(year, number, 1), after
+    """The first day of `month` and of the month after it.
+
+    Raises:
+        InvalidInputError: naming the query parameter `month`.
+    """
+    first, last = month_range(month)
+    return first, date.fromordinal(last.toordinal() + 1)
 
 
 def outcome_of(state: str | None) -> InvoiceOutcome:

@@ -29,7 +29,15 @@ from backend.validation_messages import translate_validation_message
             "Expected `int` >= 1 - at `$.payslips[0].lines[2]`",
             "Väntade heltal minst 1 – vid `$.payslips[0].lines[2]`",
         ),
-        ("Invalid RFC3339 encoded datetime", "Ogiltigt värde."),
+        (
+            "Invalid RFC3339 encoded datetime",
+            "Tidpunkten finns inte eller är inte skriven enligt RFC 3339.",
+        ),
+        (
+            "Invalid RFC3339 encoded date",
+            "Datumet finns inte eller är inte skrivet ÅÅÅÅ-MM-DD.",
+        ),
+        ("Invalid base64 encoded bytes", "Ogiltigt värde."),
         ("Something msgspec may say one day", "Värdet är ogiltigt."),
     ],
 )
