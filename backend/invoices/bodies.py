@@ -33,6 +33,7 @@ from backend.invoices.models import (
     Invoice,
     InvoiceDocument,
 )
+from backend.invoices.validation import format_giro
 from backend.kivra.content import build_content_body, pdf_part
 from backend.kivra.identifiers import normalise_ssn, vat_number
 from backend.kivra.models import (
@@ -103,13 +104,6 @@ class InvoiceFacts:
 def money(amount: Decimal) -> str:
     """An amount as Kivra wants it: a string with two decimals, e.g. "1234.50"."""
     return f"{amount.quantize(_CENT):.2f}"
-
-
-def format_giro(kind: str, digits: str) -> str:
-    """Write a giro number the way it is printed: 123-4567, 1234-5678, 12345-6."""
-    if kind == "plusgiro":
-        return f"{digits[:-1]}-{digits[-1]}"
-    return f"{digits[:-4]}-{digits[-4:]}"
 
 
 def content_type(facts: InvoiceFacts) -> str:
@@ -268,3 +262,22 @@ def facts_for(session: Session, invoice: Invoice) -> InvoiceFacts | None:
     # The PDF can be large; the session need not keep it once read.
     session.expunge(document)
     return facts
+
+
+# format_giro is the one in validation: a body writes the giro number as the
+# invoice prints it; it stays importable from here.
+__all__ = [
+    "COMPANY_TYPES",
+    "GIRO_METHODS",
+    "PERSON_TYPES",
+    "SUBJECTS",
+    "InvoiceFacts",
+    "Supplier",
+    "build_invoice_body",
+    "content_type",
+    "facts_for",
+    "format_giro",
+    "invoice_content",
+    "money",
+    "subject",
+]
