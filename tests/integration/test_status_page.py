@@ -10,22 +10,22 @@ from backend.delivery.models import FAILED, Delivery
 from backend.delivery.routing import REASON_TEXTS
 from backend.payroll.models import Employee, PayrollRun
 from tests.agreement_fixtures import ActivationWorld
-from tests.payroll_fixtures import PERIOD, build_company, client_for
+from tests.payroll_fixtures import PERIOD, DemoCompany, build_company, client_for
 
 
-def test_status_page_shows_each_employee_masked_with_totals_and_failures(
-    activation_world: ActivationWorld,
-) -> None:
-    company = build_company(activation_world.api.session_factory, employees=3)
-    cid = company.company_id
-    # A pay date ahead keeps the send held, so no worker changes it meanwhile.
-    with activation_world.api.session_factory.begin() as session:
+def _held_company(world: ActivationWorld, employees: int) -> DemoCompany:
+    """A company approved with its run's send resumed for a pay date far ahead.
+
+    The send stays held, so no worker changes its deliveries meanwhile.
+    """
+    company = build_company(world.api.session_factory, employees=employees)
+    with world.api.session_factory.begin() as session:
         run = session.get(PayrollRun, company.run_id)
         assert run is not None
         run.pay_date = date(2099, 1, 25)
-    with client_for(activation_world.api, company.admin_email) as admin:
+    with client_for(world.api, company.admin_email) as admin:
         approved = admin.post(
-            f"/api/companies/{cid}/agreement/approve",
+            f"/api/companies/{company.company_id}/agreement/approve",
             json={
                 "terms_version": CURRENT.version,
                 "scopes": ["payslips"],
@@ -34,16 +34,30 @@ def test_status_page_shows_each_employee_masked_with_totals_and_failures(
             },
         )
         assert approved.status_code == 200, approved.text
-        # One delivery fails, as a Kivra refusal would leave it.
-        with activation_world.api.session_factory.begin() as session:
-            delivery = session.query(Delivery).filter_by(company_id=cid).first()
-            assert delivery is not None
-            delivery.state = FAILED
-            delivery.error_sv = "Kivra avvisade försändelsen."
-            failed_employee = session.get(Employee, delivery.employee_id)
-            assert failed_employee is not None
-            failed_name = f"{failed_employee.first_name} {failed_employee.last_name}"
+    return company
 
+
+def _fail_one_delivery(world: ActivationWorld, company_id: int) -> int:
+    """Fail one delivery as a Kivra refusal would leave it; return its employee."""
+    with world.api.session_factory.begin() as session:
+        delivery = session.query(Delivery).filter_by(company_id=company_id).first()
+        assert delivery is not None
+        delivery.state = FAILED
+        delivery.error_sv = "Kivra avvisade försändelsen."
+        return delivery.employee_id
+
+
+def test_status_page_shows_each_employee_masked_with_totals_and_failures(
+    activation_world: ActivationWorld,
+) -> None:
+    company = _held_company(activation_world, employees=3)
+    cid = company.company_id
+    failed_id = _fail_one_delivery(activation_world, cid)
+    with activation_world.api.session_factory() as session:
+        failed_employee = session.get(Employee, failed_id)
+        assert failed_employee is not None
+        failed_name = f"{failed_employee.first_name} {failed_employee.last_name}"
+    with client_for(activation_world.api, company.admin_email) as admin:
         response = admin.get(f"/api/companies/{cid}/status", params={"month": PERIOD})
         assert response.status_code == 200
         page = response.json()
@@ -87,29 +101,10 @@ def test_status_page_pages_and_filters_rows_keeping_the_month_totals(
 ) -> None:
     """`limit`/`offset` page the rows and `outcome` filters them; the totals,
     failures and pending deliveries still cover the whole month."""
-    company = build_company(activation_world.api.session_factory, employees=5)
+    company = _held_company(activation_world, employees=5)
     cid = company.company_id
-    with activation_world.api.session_factory.begin() as session:
-        run = session.get(PayrollRun, company.run_id)
-        assert run is not None
-        run.pay_date = date(2099, 1, 25)
+    failed_id = _fail_one_delivery(activation_world, cid)
     with client_for(activation_world.api, company.admin_email) as admin:
-        approved = admin.post(
-            f"/api/companies/{cid}/agreement/approve",
-            json={
-                "terms_version": CURRENT.version,
-                "scopes": ["payslips"],
-                "entry_point": "fler_losningar",
-                "resume_send": {"period": PERIOD, "mode": "pay_date"},
-            },
-        )
-        assert approved.status_code == 200, approved.text
-        with activation_world.api.session_factory.begin() as session:
-            delivery = session.query(Delivery).filter_by(company_id=cid).first()
-            assert delivery is not None
-            delivery.state = FAILED
-            delivery.error_sv = "Kivra avvisade försändelsen."
-            failed_id = delivery.employee_id
         url = f"/api/companies/{cid}/status"
         whole = admin.get(url, params={"month": PERIOD}).json()
         pages = [
@@ -159,12 +154,8 @@ def test_status_page_pages_run_on_into_the_old_products_rows(
 ) -> None:
     """A moved company's month: this product's rows first, then the imported
     ones, paged as one list; the outcome filter reaches both."""
-    company = build_company(activation_world.api.session_factory, employees=3)
+    company = _held_company(activation_world, employees=3)
     cid = company.company_id
-    with activation_world.api.session_factory.begin() as session:
-        run = session.get(PayrollRun, company.run_id)
-        assert run is not None
-        run.pay_date = date(2099, 1, 25)
     export = {
         "format": "vla-kivra-export",
         "version": 1,
@@ -185,16 +176,6 @@ def test_status_page_pages_run_on_into_the_old_products_rows(
         ],
     }
     with client_for(activation_world.api, company.admin_email) as admin:
-        approved = admin.post(
-            f"/api/companies/{cid}/agreement/approve",
-            json={
-                "terms_version": CURRENT.version,
-                "scopes": ["payslips"],
-                "entry_point": "fler_losningar",
-                "resume_send": {"period": PERIOD, "mode": "pay_date"},
-            },
-        )
-        assert approved.status_code == 200, approved.text
         imported = admin.post(f"/api/companies/{cid}/legacy/vla-import", json=export)
         assert imported.status_code == 200, imported.text
         url = f"/api/companies/{cid}/status"
