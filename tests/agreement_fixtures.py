@@ -16,13 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from backend.app import create_app
-from backend.db.migrate import upgrade
-from backend.db.session import create_db_engine, make_session_factory
 from backend.settings import Settings
 from tests.emulator_fixtures import EmulatorHandle
-from tests.payroll_fixtures import ApiServer
-from tests.support import fresh_postgres_database, postgres_available, serve_asgi
+from tests.payroll_fixtures import ApiServer, serve_api
+from tests.support import fresh_postgres_database, postgres_available
 
 ACTIVATION_CLIENT_ID = "kivra-lon-activation-test"
 ACTIVATION_CLIENT_SECRET = "activation-test-secret"
@@ -35,7 +32,6 @@ class ActivationWorld:
 
 
 def _serve(url: str, kivra_base_url: str) -> Iterator[ApiServer]:
-    upgrade(url)
     settings = Settings(
         database_url=url,
         kivra_base_url=kivra_base_url,
@@ -44,12 +40,8 @@ def _serve(url: str, kivra_base_url: str) -> Iterator[ApiServer]:
         kivra_retry_attempts=2,
         kivra_retry_max_wait_seconds=0.2,
     )
-    engine = create_db_engine(url)
-    try:
-        with serve_asgi(create_app(settings)) as base_url:
-            yield ApiServer(base_url, settings, make_session_factory(engine))
-    finally:
-        engine.dispose()
+    with serve_api(settings) as api:
+        yield api
 
 
 @pytest.fixture(

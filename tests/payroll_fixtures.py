@@ -32,6 +32,7 @@ import itertools
 import logging
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -252,15 +253,21 @@ def client_for(
     )
 
 
-def _serve(url: str) -> Iterator[ApiServer]:
-    upgrade(url)
-    settings = Settings(database_url=url)
-    engine = create_db_engine(url)
+@contextmanager
+def serve_api(settings: Settings) -> Iterator[ApiServer]:
+    """Migrate the settings' database and serve the API on it over HTTP."""
+    upgrade(settings.database_url)
+    engine = create_db_engine(settings.database_url)
     try:
         with serve_asgi(create_app(settings)) as base_url:
             yield ApiServer(base_url, settings, make_session_factory(engine))
     finally:
         engine.dispose()
+
+
+def _serve(url: str) -> Iterator[ApiServer]:
+    with serve_api(Settings(database_url=url)) as api:
+        yield api
 
 
 @pytest.fixture(

@@ -23,9 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker, undefer
 
 from backend.agreements import terms
-from backend.app import create_app
-from backend.db.migrate import upgrade
-from backend.db.session import create_db_engine, make_session_factory, transaction
+from backend.db.session import transaction
 from backend.delivery.runtime import worker_kivra_client
 from backend.invoices.models import (
     Customer,
@@ -46,8 +44,9 @@ from tests.payroll_fixtures import (
     build_company,
     client_for,
     fake_orgnr,
+    serve_api,
 )
-from tests.support import fresh_postgres_database, postgres_available, serve_asgi
+from tests.support import fresh_postgres_database, postgres_available
 
 PDF = (
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -61,15 +60,10 @@ def serve_invoice_api(
     url: str, emulator_base_url: str, mail_dir: Path
 ) -> Iterator[ApiServer]:
     """Serve the API on `url` (migrated here), talking to the emulator; no worker."""
-    upgrade(url)
     settings = delivery_settings(url, emulator_base_url)
     settings = msgspec.structs.replace(settings, mail_outbox_dir=str(mail_dir))
-    engine = create_db_engine(url)
-    try:
-        with serve_asgi(create_app(settings)) as base_url:
-            yield ApiServer(base_url, settings, make_session_factory(engine))
-    finally:
-        engine.dispose()
+    with serve_api(settings) as api:
+        yield api
 
 
 @pytest.fixture(

@@ -8,9 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from backend.app import create_app
-from backend.db.migrate import upgrade
-from backend.db.session import create_db_engine, make_session_factory
 from tests.emulator_fixtures import EmulatorHandle
 from tests.integration.test_delivery_support import (
     deliveries_of,
@@ -19,8 +16,8 @@ from tests.integration.test_delivery_support import (
     run_worker_rounds,
     seed_emulator_client,
 )
-from tests.payroll_fixtures import ApiServer, build_company, client_for
-from tests.support import fresh_postgres_database, postgres_available, serve_asgi
+from tests.payroll_fixtures import ApiServer, build_company, client_for, serve_api
+from tests.support import fresh_postgres_database, postgres_available
 
 pytestmark = pytest.mark.postgres
 
@@ -29,15 +26,12 @@ pytestmark = pytest.mark.postgres
 def server(_kivra_emulator_server: object) -> Iterator[ApiServer]:
     if not postgres_available():
         pytest.skip("PostgreSQL at 127.0.0.1:5432 does not answer")
-    with fresh_postgres_database() as url:
-        upgrade(url)
-        settings = delivery_settings(url, _kivra_emulator_server.base_url)  # type: ignore[attr-defined]
-        engine = create_db_engine(url)
-        try:
-            with serve_asgi(create_app(settings)) as base_url:
-                yield ApiServer(base_url, settings, make_session_factory(engine))
-        finally:
-            engine.dispose()
+    emulator_url: str = _kivra_emulator_server.base_url  # type: ignore[attr-defined]
+    with (
+        fresh_postgres_database() as url,
+        serve_api(delivery_settings(url, emulator_url)) as api,
+    ):
+        yield api
 
 
 async def test_delivery_racing_sends_on_postgresql_make_one_job(

@@ -17,9 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.agreements.models import KivraActivation
-from backend.app import create_app
-from backend.db.migrate import upgrade
-from backend.db.session import create_db_engine, make_session_factory
 from backend.delivery.models import Delivery, SendJob
 from backend.delivery.runtime import worker_kivra_client
 from backend.delivery.worker import DeliveryWorker
@@ -27,8 +24,7 @@ from backend.kivra_factory import kivra_http_client
 from backend.payroll.models import Employee
 from backend.settings import Settings
 from tests.emulator_fixtures import EmulatorHandle
-from tests.payroll_fixtures import ApiServer
-from tests.support import serve_asgi
+from tests.payroll_fixtures import ApiServer, serve_api
 
 CLIENT_ID = "kivra-lon-delivery"
 CLIENT_SECRET = "delivery-test-secret"
@@ -60,14 +56,8 @@ def serve_delivery_api(folder: Path, emulator_base_url: str) -> Iterator[ApiServ
     The embedded worker is off, so a test decides when the worker runs.
     """
     url = f"sqlite:///{folder / 'api.sqlite3'}"
-    upgrade(url)
-    settings = delivery_settings(url, emulator_base_url)
-    engine = create_db_engine(url)
-    try:
-        with serve_asgi(create_app(settings)) as base_url:
-            yield ApiServer(base_url, settings, make_session_factory(engine))
-    finally:
-        engine.dispose()
+    with serve_api(delivery_settings(url, emulator_base_url)) as api:
+        yield api
 
 
 def seed_emulator_client(emulator: EmulatorHandle) -> None:
