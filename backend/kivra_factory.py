@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 import httpx
 
 from backend.kivra import KivraClient, KivraClientConfig
-from backend.kivra_pool import SHARD_SIZE, NoCookieJar, ShardedTransport
+from backend.kivra_pool import SHARD_SIZE, ShardedTransport
 from backend.settings import Settings
 
 # Connecting should fail fast; the read timeout covers Kivra's own work.
@@ -34,9 +34,16 @@ def kivra_config(settings: Settings) -> KivraClientConfig:
 
 
 def kivra_http_client(
-    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    sharded: bool = False,
 ) -> httpx.AsyncClient:
-    """A pooled HTTP client for Kivra's base URL; the caller closes it."""
+    """A pooled HTTP client for Kivra's base URL; the caller closes it.
+
+    `sharded` (the delivery worker's long-lived client, many requests in
+    flight) splits the pool into small ones, see `backend.kivra_pool`.
+    """
     timeout = httpx.Timeout(
         settings.kivra_timeout_seconds,
         connect=min(CONNECT_TIMEOUT_SECONDS, settings.kivra_timeout_seconds),
@@ -45,7 +52,7 @@ def kivra_http_client(
         max_connections=settings.kivra_pool_size,
         max_keepalive_connections=settings.kivra_pool_size,
     )
-    if transport is None and settings.kivra_pool_size > SHARD_SIZE:
+    if sharded and transport is None and settings.kivra_pool_size > SHARD_SIZE:
         # One large httpcore pool costs CPU per request that grows with it.
         transport = ShardedTransport(settings.kivra_pool_size)
     return httpx.AsyncClient(
@@ -53,7 +60,6 @@ def kivra_http_client(
         timeout=timeout,
         limits=limits,
         transport=transport,
-        cookies=NoCookieJar(),
     )
 
 

@@ -11,9 +11,6 @@ the cost of a small pool's scan.
 
 from __future__ import annotations
 
-from http.cookiejar import CookieJar
-from typing import Any
-
 import httpx
 
 # Connections per pool: small enough that the scan costs little.
@@ -48,15 +45,3 @@ class ShardedTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         for shard in self.shards:
             await shard.aclose()
-
-
-class NoCookieJar(CookieJar):
-    """A cookie jar that keeps nothing: Kivra's API sets no cookies.
-
-    httpx looks for cookies in every answer through the standard library's
-    cookie machinery, which cost a delivery worker more CPU than reading the
-    rest of the answer.
-    """
-
-    def extract_cookies(self, response: Any, request: Any) -> None:
-        return None

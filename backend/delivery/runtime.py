@@ -38,7 +38,7 @@ async def run_worker(
     owner: str | None = None,
 ) -> None:
     """Run one worker with its own pooled Kivra connection until `stop`."""
-    async with kivra_http_client(settings) as http:
+    async with kivra_http_client(settings, sharded=True) as http:
         kivra = worker_kivra_client(settings, http)
         worker = DeliveryWorker(factory, kivra, settings, owner=owner)
         # Invoices share the process, the Kivra connection and the stop signal.

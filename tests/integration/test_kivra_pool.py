@@ -20,7 +20,7 @@ async def test_kivra_pool_spreads_requests_over_small_pools(
         kivra_base_url=kivra_emulator.base_url, kivra_pool_size=IN_FLIGHT
     )
 
-    async with kivra_http_client(settings) as http:
+    async with kivra_http_client(settings, sharded=True) as http:
         transport = http._transport
         assert isinstance(transport, ShardedTransport)
         answers = await asyncio.gather(
@@ -45,5 +45,5 @@ async def test_kivra_pool_small_pool_keeps_httpx_default(
 ) -> None:
     settings = Settings(kivra_base_url=kivra_emulator.base_url, kivra_pool_size=4)
 
-    async with kivra_http_client(settings) as http:
+    async with kivra_http_client(settings, sharded=True) as http:
         assert not isinstance(http._transport, ShardedTransport)
