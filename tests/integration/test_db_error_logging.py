@@ -20,6 +20,7 @@ from tests.payroll_fixtures import (
     build_company,
     client_for,
     fake_personnummer,
+    serve_api,
 )
 from tests.support import serve_asgi
 
@@ -42,15 +43,8 @@ class _Capture(logging.Handler):
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[ApiServer]:
     url = f"sqlite:///{tmp_path / 'api.sqlite3'}"
-    upgrade(url)
-    engine = create_db_engine(url)
-    try:
-        with serve_asgi(create_app(Settings(database_url=url))) as base_url:
-            yield ApiServer(
-                base_url, Settings(database_url=url), make_session_factory(engine)
-            )
-    finally:
-        engine.dispose()
+    with serve_api(Settings(database_url=url)) as api:
+        yield api
 
 
 def test_db_error_logging_hides_personnummer_in_sql_parameters(
