@@ -14,8 +14,10 @@ not yet in the register is added with the file's details.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -40,6 +42,8 @@ from shared_types import invoices as api
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 @dataclass(slots=True)
 class _Plan:
@@ -49,6 +53,7 @@ class _Plan:
         default_factory=list
     )
     new_customers: list[Customer] = field(default_factory=list)
+    warnings: list[api.InvoiceWarning] = field(default_factory=list)
 
 
 def parse_invoice_file(
@@ -63,6 +68,11 @@ def parse_invoice_file(
     if is_json:
         return parse_json_invoices(file.data)
     return parse_csv_invoices(file.data, file.charset)
+
+
+def _file_order(issue: ImportIssue) -> tuple[bool, int]:
+    place = issue.line if issue.line is not None else issue.position
+    return place is None, place or 0
 
 
 def _issue(ref: RecordRef, error: InvalidInvoiceError) -> ImportIssue:
@@ -80,8 +90,8 @@ class _Checker:
         self.customers: dict[str, Customer] = {}
         self.plan = _Plan()
 
-    def customer(self, data: api.CustomerCreate) -> Customer:
-        candidate = validate_customer(data)
+    def customer(self, record: InvoiceRecord) -> Customer:
+        candidate = validate_customer(record.customer)
         key = f"{candidate.kind}:{candidate.personnummer or candidate.orgnr}"
         known = self.customers.get(key)
         if known is None:
@@ -91,6 +101,23 @@ class _Checker:
                 self.plan.new_customers.append(candidate)
                 known = candidate
             self.customers[key] = known
+        elif known in self.plan.new_customers:
+            return known
+        if known.id is not None and known.name != candidate.name:
+            # The register's customer is kept as it is; say so rather than
+            # let the file's name vanish without a word.
+            self.plan.warnings.append(
+                api.InvoiceWarning(
+                    code="customer_name_differs",
+                    field="name",
+                    message_sv=f"{record.ref.sv}: kunden finns redan i kundregistret "
+                    f"som ”{known.name}”; filens namn ”{candidate.name}” används "
+                    "inte.",
+                    message_en=f"{record.ref.en}: the customer is already in the "
+                    f"register as “{known.name}”; the file's name "
+                    f"“{candidate.name}” is not used.",
+                )
+            )
         return known
 
     def number(self, record: InvoiceRecord) -> str:
@@ -113,17 +140,46 @@ class _Checker:
             )
         return number
 
-    def check(self, record: InvoiceRecord) -> None:
-        customer = self.customer(record.customer)
-        number = self.number(record)
+    def check(self, record: InvoiceRecord) -> list[InvalidInvoiceError]:
+        """Check every part of the record; return all it breaks, not the first."""
+        errors: list[InvalidInvoiceError] = []
+
+        def attempt(check: Callable[[], T]) -> T | None:
+            try:
+                return check()
+            except InvalidInvoiceError as error:
+                errors.append(error)
+                return None
+
+        skip = record.reported
+        customer = attempt(lambda: self.customer(record))
+        number = attempt(lambda: self.number(record))
         issue_date = record.issue_date or self.today
-        due_date = service.check_due_date(issue_date, record.due_date)
-        reference_kind, reference = service.reference_of(
-            number, record.reference_kind, record.reference
+        due_date = None
+        if not skip & {"issue_date", "due_date"}:
+            due_date = attempt(
+                lambda: service.check_due_date(issue_date, record.due_date)
+            )
+        referenced = None
+        if "reference_kind" not in skip and (number or record.reference):
+            referenced = attempt(
+                lambda: service.reference_of(
+                    number or "", record.reference_kind, record.reference
+                )
+            )
+        if "lines" not in skip:
+            total = totals(record.lines).total_amount
+            attempt(lambda: check_in_range(total, "total_amount"))
+            attempt(lambda: check_payable(total))
+        swish_alias = attempt(
+            lambda: service.swish_of(self.session, self.company_id, record.swish_alias)
         )
-        total = totals(record.lines).total_amount
-        check_in_range(total, "total_amount")
-        check_payable(total)
+        if errors or skip:
+            return errors
+        assert customer is not None
+        assert number is not None
+        assert referenced is not None
+        reference_kind, reference = referenced
         new = service.NewInvoice(
             kind=INVOICE,
             customer=customer,
@@ -133,11 +189,10 @@ class _Checker:
             lines=record.lines,
             reference_kind=reference_kind,
             reference=reference,
-            swish_alias=service.swish_of(
-                self.session, self.company_id, record.swish_alias
-            ),
+            swish_alias=swish_alias,
         )
         self.plan.invoices.append((record, new))
+        return errors
 
 
 def import_invoices(
@@ -164,13 +219,12 @@ def import_invoices(
     records, issues = parse_invoice_file(file)
     checker = _Checker(session, company_id, today)
     for record in records:
-        try:
-            checker.check(record)
-        except InvalidInvoiceError as error:
-            issues.append(_issue(record.ref, error))
+        issues.extend(_issue(record.ref, error) for error in checker.check(record))
     if issues:
-        # In the file's order, whichever check found them; file-wide ones last.
-        issues.sort(key=lambda issue: (issue.line is None, issue.line or 0))
+        # In the file's order (by line, or by invoice in a JSON file),
+        # whichever check found them; file-wide ones last. The sort is stable,
+        # so one record's issues keep the order they were found in.
+        issues.sort(key=_file_order)
         raise ImportRejectedError(issues)
     session.add_all(checker.plan.new_customers)
     session.flush()
@@ -191,9 +245,12 @@ def import_invoices(
         created_invoices=len(created),
         invoice_ids=[invoice.id for invoice in created],
         warnings=[
-            warning
-            for invoice in created
-            for warning in _numbered(invoice.number, invoice)
+            *checker.plan.warnings,
+            *(
+                warning
+                for invoice in created
+                for warning in _numbered(invoice.number, invoice)
+            ),
         ],
     )
 

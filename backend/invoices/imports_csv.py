@@ -232,19 +232,25 @@ def _kind(row: _Row, column: str, table: dict[str, Any]) -> Any:
     return value
 
 
-def _record(first: _Row, lines: list[LineAmounts]) -> InvoiceRecord | None:
+def _record(
+    first: _Row, lines: list[LineAmounts], reported: set[str]
+) -> InvoiceRecord | None:
+    """Build the invoice of a group of rows, noting what is already reported."""
+    failures = len(first.issues)
     kind = _kind(first, "customer_kind", _KINDS)
     reference_kind = _kind(first, "reference_kind", _REFERENCE_KINDS)
     issue_date: date | None = first.parse("issue_date", parse_date)
     due_date: date | None = first.parse("due_date", parse_date)
-    if kind is None and not first.failed:
+    if kind is None and first.values.get("customer_kind", "") == "":
         first.fail(
             "customer_kind",
             "Kundtyp saknas (person eller foretag).",
             "The customer kind is missing (person or company).",
         )
-    if first.failed:
+    if kind is None:
+        # Without the kind the customer cannot be checked at all.
         return None
+    reported |= {issue.field or "" for issue in first.issues[failures:]}
     value = first.values.get
     return InvoiceRecord(
         ref=first.ref,
@@ -266,6 +272,7 @@ def _record(first: _Row, lines: list[LineAmounts]) -> InvoiceRecord | None:
         reference_kind=reference_kind,
         reference=first.optional("reference"),
         swish_alias=first.optional("swish_alias"),
+        reported=frozenset(reported),
     )
 
 
@@ -315,9 +322,12 @@ def parse_csv_invoices(
             _check_repeats(first, row)
         lines = [row.line() for row in group]
         priced = [line for line in lines if line is not None]
-        if len(priced) != len(lines) or any(row.failed for row in group):
-            continue
-        record = _record(first, priced)
+        # Every problem of the invoice is reported, not only the first: the
+        # record is built and checked even when some of its rows failed.
+        reported = set() if len(priced) == len(lines) else {"lines"}
+        if any(row.failed for row in group[1:]):
+            reported.add("lines")
+        record = _record(first, priced, reported)
         if record is not None:
             records.append(record)
     return records, issues

@@ -62,6 +62,7 @@ def _ref(index: int, invoice: _Invoice) -> RecordRef:
         f"Faktura {index} (nummer {invoice.number}{masked})",
         f"Invoice {index} (number {invoice.number}{masked})",
         None,
+        position=index,
     )
 
 
@@ -100,11 +101,12 @@ def parse_json_invoices(data: bytes) -> tuple[list[InvoiceRecord], list[ImportIs
     issues: list[ImportIssue] = []
     for index, invoice in enumerate(parsed.invoices, start=1):
         ref = _ref(index, invoice)
+        reported: frozenset[str] = frozenset()
         try:
             lines = service.parse_lines(invoice.lines)
         except InvalidInvoiceError as error:
             issues.append(ref.issue(error.field, error.message_sv, error.message_en))
-            continue
+            lines, reported = [], frozenset({"lines"})
         records.append(
             InvoiceRecord(
                 ref=ref,
@@ -116,6 +118,7 @@ def parse_json_invoices(data: bytes) -> tuple[list[InvoiceRecord], list[ImportIs
                 reference_kind=invoice.reference_kind,
                 reference=invoice.reference,
                 swish_alias=invoice.swish_alias,
+                reported=reported,
             )
         )
     return records, issues

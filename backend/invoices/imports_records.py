@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from backend.invoices.amounts import LineAmounts
@@ -23,3 +23,7 @@ class InvoiceRecord:
     reference_kind: api.ReferenceKind | None = None
     reference: str | None = None
     swish_alias: str | None = None
+    # Parts the parser already found wrong and reported ("lines", "due_date",
+    # ...): the import's own checks skip them, and check everything else, so
+    # that one pass reports every problem of the invoice.
+    reported: frozenset[str] = field(default_factory=frozenset)

@@ -33,6 +33,9 @@ class ImportIssue:
     message_en: str
     line: int | None = None
     field: str | None = None
+    # Where the record comes in the file when it has no line (a JSON file's
+    # n-th invoice): orders issues in file order whichever check found them.
+    position: int | None = None
 
     def as_problem(self, language: str) -> dict[str, Any]:
         """Return the issue as one entry of the problem details' `errors`."""
@@ -48,10 +51,13 @@ class ImportIssue:
 class RecordRef:
     """Names one record of a file in messages: its line or element, masked."""
 
-    def __init__(self, sv: str, en: str, line: int | None) -> None:
+    def __init__(
+        self, sv: str, en: str, line: int | None, position: int | None = None
+    ) -> None:
         self.sv = sv
         self.en = en
         self.line = line
+        self.position = position
 
     @classmethod
     def csv_line(cls, line: int, raw_personnummer: str = "") -> RecordRef:
@@ -68,6 +74,7 @@ class RecordRef:
             message_en=message_en,
             line=self.line,
             field=field_name,
+            position=self.position,
         )
 
 

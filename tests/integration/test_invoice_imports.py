@@ -373,3 +373,68 @@ def test_invoice_import_refuses_a_header_with_a_column_twice(
     assert "kolumnen vat_rate två gånger" in error["message"]
     assert "”moms” och ”momssats”" in error["message"]
     assert _counts(api_server, importer.company_id) == (0, 0, 0, 0)
+
+
+def test_invoice_import_reports_every_error_of_a_row(
+    api_server: ApiServer, importer: Importer
+) -> None:
+    """A bad price does not hide a bad due date or reference on the same row."""
+    data = (
+        "fakturanummer;kundtyp;personnummer;namn;forfallodatum;referens;"
+        "beskrivning;apris;moms\n"
+        "9001;person;19121212-1213;Tolvan;2026-10-01;10018;Städ;1 234,50;20\n"
+    )
+    response = importer.post("fel.csv", data.encode(), "text/csv")
+    assert response.status_code == 422, response.text
+    fields = [(e["line"], e["field"]) for e in response.json()["errors"]]
+    assert fields == [
+        (2, "unit_price"),
+        (2, "vat_rate"),
+        (2, "personnummer"),
+        (2, "due_date"),
+        (2, "reference"),
+    ]
+    assert _counts(api_server, importer.company_id) == (0, 0, 0, 0)
+
+
+def test_json_import_errors_come_in_file_order_each_invoice_in_full(
+    importer: Importer,
+) -> None:
+    payload = json.loads(JSON)
+    first, second = payload["invoices"]
+    first["due_date"] = "2026-10-01"
+    first["reference"] = "30016"
+    second["lines"][0]["unit_price"] = "4.500,00"
+    response = importer.post(
+        "fel.json", json.dumps(payload).encode(), "application/json"
+    )
+    assert response.status_code == 422, response.text
+    found = [(e["field"], e["message"][:9]) for e in response.json()["errors"]]
+    assert found == [
+        ("due_date", "Faktura 1"),
+        ("reference", "Faktura 1"),
+        ("lines[0].unit_price", "Faktura 2"),
+    ]
+
+
+def test_invoice_import_warns_when_a_known_customer_has_another_name(
+    api_server: ApiServer, importer: Importer
+) -> None:
+    assert importer.post("a.csv", CSV, "text/csv").status_code == 201
+    renamed = (
+        CSV.decode()
+        .replace("Tolvan Tolvansson", "Tolvan Tolvsson")
+        .replace("2001;", "2101;")
+        .replace("2002;", "2102;")
+        .replace(";20016;", ";21014;")
+    )
+    response = importer.post("b.csv", renamed.encode(), "text/csv")
+    assert response.status_code == 201, response.text
+    [warning] = [
+        w for w in response.json()["warnings"] if w["code"] == "customer_name_differs"
+    ]
+    assert warning["field"] == "name"
+    assert warning["message_sv"].startswith("Rad 2 (19121212-****)")
+    assert "”Tolvan Tolvansson”" in warning["message_sv"]
+    assert "”Tolvan Tolvsson”" in warning["message_sv"]
+    assert "“Tolvan Tolvsson” is not used" in warning["message_en"]
