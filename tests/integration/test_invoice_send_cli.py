@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.app import create_app
 from backend.cli import main
 from backend.db.migrate import upgrade
 from backend.db.session import create_db_engine, make_session_factory
@@ -24,6 +23,7 @@ from tests.integration.invoice_sending_support import (
     add_invoice,
     approve,
     deliveries_of,
+    invoice_to_active_person,
     invoicing_company,
 )
 from tests.integration.test_delivery_support import (
@@ -32,8 +32,12 @@ from tests.integration.test_delivery_support import (
     delivery_settings,
     seed_emulator_client,
 )
-from tests.payroll_fixtures import ApiServer, client_for, fake_personnummer
-from tests.support import serve_asgi
+from tests.payroll_fixtures import (
+    ApiServer,
+    client_for,
+    fake_personnummer,
+    serve_api,
+)
 
 PERSON = fake_personnummer(2502)
 
@@ -149,37 +153,27 @@ def test_api_embedded_worker_sends_invoices(
     """The worker inside the API process sends invoices as it sends payslips."""
     seed_emulator_client(kivra_emulator)
     url = f"sqlite:///{tmp_path / 'api.sqlite3'}"
-    upgrade(url)
     settings = msgspec.structs.replace(
         delivery_settings(url, kivra_emulator.base_url),
         embedded_worker="on",
         mail_outbox_dir=str(tmp_path / "mail"),
     )
-    engine = create_db_engine(url)
-    try:
-        with serve_asgi(create_app(settings)) as base_url:
-            server = ApiServer(base_url, settings, make_session_factory(engine))
-            company = invoicing_company(server)
-            factory = server.session_factory
-            person = add_customer(
-                factory, company.company_id, kind="person", personnummer=PERSON
+    with serve_api(settings) as server:
+        company, invoice_id = invoice_to_active_person(
+            server, kivra_emulator.operator, PERSON
+        )
+        with client_for(server, company.admin_email) as http:
+            approve(http, company.company_id, ["invoices"])
+            sent = http.post(
+                f"/api/companies/{company.company_id}/invoices/{invoice_id}/send"
             )
-            invoice_id = add_invoice(factory, company.company_id, person.id)
-            kivra_emulator.operator.seed_recipient(PERSON, "active")
-            with client_for(server, company.admin_email) as http:
-                approve(http, company.company_id, ["invoices"])
-                sent = http.post(
-                    f"/api/companies/{company.company_id}/invoices/{invoice_id}/send"
-                )
-                assert sent.status_code == 202, sent.text
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                (row,) = deliveries_of(factory, [invoice_id])
-                if row.state == "delivered":
-                    break
-                time.sleep(0.05)
-    finally:
-        engine.dispose()
+            assert sent.status_code == 202, sent.text
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            (row,) = deliveries_of(server.session_factory, [invoice_id])
+            if row.state == "delivered":
+                break
+            time.sleep(0.05)
     assert row.state == "delivered"
     assert row.content_key == kivra_emulator.operator.received(PERSON)[0]["key"]
 
@@ -189,12 +183,7 @@ def test_worker_once_sends_queued_invoices(
 ) -> None:
     """One `kivra-lon worker --once` round empties the invoice outbox too."""
     server = ApiServer("", load_settings(), factory)
-    company = invoicing_company(server)
-    person = add_customer(
-        factory, company.company_id, kind="person", personnummer=PERSON
-    )
-    invoice = add_invoice(factory, company.company_id, person.id)
-    kivra_emulator.operator.seed_recipient(PERSON, "active")
+    company, invoice = invoice_to_active_person(server, kivra_emulator.operator, PERSON)
     runner = CliRunner()
     approved = runner.invoke(
         main,
