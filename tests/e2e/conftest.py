@@ -49,8 +49,12 @@ CHROMIUM_FLAGS = [
 START_TIMEOUT_SECONDS = 240
 # The demo users' password (backend/demo/data/companies.json).
 DEMO_PASSWORD = "demo1234"
-# A Redis database of the browser tests' own; only this one is ever flushed.
-E2E_REDIS_URL = "redis://127.0.0.1:6379/5"
+# Redis databases the browser tests may use; each run claims one of its own
+# with a lock key, so two runs on one machine never flush each other's state.
+E2E_REDIS_BASE = "redis://127.0.0.1:6379"
+E2E_REDIS_DATABASES = range(5, 16)
+E2E_REDIS_LOCK = "kivra-lon-e2e-lock"
+E2E_REDIS_LOCK_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -184,20 +188,30 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
 @pytest.fixture(scope="package")
 def product_with_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
     """A second product whose UI keeps its state in Redis, with several workers."""
-    client = redis.Redis.from_url(E2E_REDIS_URL)
     try:
-        client.ping()
+        client, url = _claim_redis_database()
     except redis.RedisError:
         pytest.skip("Redis at 127.0.0.1:6379 does not answer")
-    client.flushdb()
     try:
-        with run_product(
-            tmp_path_factory.mktemp("product-redis"), E2E_REDIS_URL
-        ) as running:
+        with run_product(tmp_path_factory.mktemp("product-redis"), url) as running:
             yield running
     finally:
         client.flushdb()
         client.close()
+
+
+def _claim_redis_database() -> tuple[redis.Redis, str]:
+    """Claim a Redis database no other browser test run holds, emptied but the lock."""
+    for number in E2E_REDIS_DATABASES:
+        url = f"{E2E_REDIS_BASE}/{number}"
+        client = redis.Redis.from_url(url)
+        if client.set(E2E_REDIS_LOCK, os.getpid(), nx=True, ex=E2E_REDIS_LOCK_SECONDS):
+            for key in client.scan_iter():
+                if key != E2E_REDIS_LOCK.encode():
+                    client.delete(key)
+            return client, url
+        client.close()
+    pytest.skip("every Redis database for the browser tests is held by another run")
 
 
 @pytest.fixture(scope="module")
