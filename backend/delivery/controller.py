@@ -37,6 +37,10 @@ from shared_types.delivery import (
 logger = logging.getLogger(__name__)
 
 MAX_PAGE = 500
+# How long a forecast or a send waits for Kivra to set up a tenant. Past it the
+# run goes to Min lön and the payslips of Kivra users follow to Kivra once
+# Kivra answers (backend/agreements/reroute.py), so nobody waits on a page.
+TENANT_WAIT_SECONDS = 5.0
 
 
 async def _prepare(
@@ -50,10 +54,15 @@ async def _prepare(
     """Give a newly activated company its Kivra tenant, then read the run."""
     planning.run_or_404(db_session, company_id, period)
     try:
-        await prepare_send(db_session, company_id, kivra)
-    except KivraError:
+        async with asyncio.timeout(TENANT_WAIT_SECONDS):
+            await prepare_send(db_session, company_id, kivra)
+    except (KivraError, TimeoutError) as exc:
         # Without a tenant the run goes to Min lön; the gate says why.
         db_session.rollback()
+        logger.warning(
+            "tenant_setup_deferred",
+            extra={"company_id": company_id, "error": type(exc).__name__},
+        )
     db_session.commit()
     prep = planning.prepare_run(db_session, company_id, period, for_send=for_send)
     db_session.commit()

@@ -199,3 +199,26 @@ def test_activation_refresh_cli_sends_what_waited_for_kivra(
         job_after = admin.get(f"{base}/send-jobs/{job['id']}").json()
     assert channels == {first: ["kivra", "min_lon"], second: ["min_lon"]}
     assert job_after["kivra_enabled"] is True
+
+
+def test_forecast_does_not_wait_for_a_slow_kivra_tenant_set_up(
+    activation_world: ActivationWorld,
+) -> None:
+    """A run page read while Kivra hangs answers (Min lön now, Kivra later)."""
+    company = build_company(activation_world.api.session_factory, employees=2)
+    operator = activation_world.kivra.operator
+    operator.inject_fault("error", "/v2/tenant*", status=503, count=50)
+    base = f"/api/companies/{company.company_id}"
+    with client_for(activation_world.api, company.admin_email) as admin:
+        job = _approve_and_send_now(admin, company.company_id)["send_job"]
+        assert job["kivra_enabled"] is False
+        operator.clear_faults()
+        operator.inject_fault("latency", "/v2/tenant*", count=50, delay_seconds=60)
+        try:
+            forecast = admin.get(
+                f"{base}/payroll-runs/{PERIOD}/forecast", timeout=30
+            ).json()
+        finally:
+            operator.clear_faults()
+    assert forecast["kivra_enabled"] is False
+    assert {e["reason"] for e in forecast["entries"]} == {"kivra_waiting"}
