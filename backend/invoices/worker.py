@@ -291,7 +291,11 @@ class InvoiceWorker:
                     InvoiceDelivery.invoice_id,
                     InvoiceDelivery.channel,
                     InvoiceDelivery.attempts,
-                ).where(InvoiceDelivery.lease_owner == token)
+                ).where(
+                    # By id first: lease_owner has no index of its own.
+                    InvoiceDelivery.id.in_(ids),
+                    InvoiceDelivery.lease_owner == token,
+                )
             ).all()
         return True, [InvoiceClaim(*row, token=token) for row in rows]
 
