@@ -119,6 +119,19 @@ def test_agreement_approved_again_from_fler_losningar(
     """After ending Kivra, an admin reads and approves the agreement in "Fler lösningar"."""
     product = product_with_redis
     with api_as(product, "admin@gamlakunden.example") as api:
+        # The company starts without an agreement; approve one to end, unless
+        # an earlier test in this module has already done so.
+        agreement = api.client.get(api.company_path("/agreement")).json()
+        if agreement["state"] != "active":
+            approved = api.client.post(
+                api.company_path("/agreement/approve"),
+                json={
+                    "terms_version": agreement["terms"]["version"],
+                    "scopes": ["payslips"],
+                    "entry_point": "fler_losningar",
+                },
+            )
+            assert approved.status_code == 200, approved.text
         ended = api.client.post(api.company_path("/agreement/end"))
         assert ended.status_code == 200, ended.text
     sign_in(page, product, "admin@gamlakunden.example")
