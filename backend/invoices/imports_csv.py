@@ -21,8 +21,6 @@ Amounts are written "1234,50" or "1234.50", never with a thousands separator.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
@@ -38,14 +36,16 @@ from backend.invoices.amounts import (
 from backend.invoices.imports_records import InvoiceRecord
 from backend.invoices.service import MAX_DESCRIPTION_LENGTH
 from backend.invoices.validation import InvalidInvoiceError
+from backend.payroll.imports_csv import (
+    UnreadableCsvError,
+    fold_name,
+    read_csv_table,
+)
 from backend.payroll.imports_records import (
-    FILE_REF,
     ImportIssue,
     RecordRef,
-    field_count_issue,
-    repeated_column_issue,
 )
-from backend.payroll.imports_values import FieldProblem, decode_text, parse_date
+from backend.payroll.imports_values import FieldProblem, parse_date
 from shared_types import invoices as api
 
 T = TypeVar("T")
@@ -89,78 +89,6 @@ _REFERENCE_KINDS: dict[str, api.ReferenceKind] = {
     "fri": "TENANT_REF",
     "free": "TENANT_REF",
 }
-
-
-def _fold(name: str) -> str:
-    text = name.strip().lower().replace(" ", "_")
-    return text.replace("å", "a").replace("ä", "a").replace("ö", "o")
-
-
-class _Unreadable(Exception):
-    def __init__(self, issue: ImportIssue) -> None:
-        super().__init__(issue.message_en)
-        self.issue = issue
-
-
-def _read(
-    data: bytes, charset: str | None
-) -> tuple[dict[str, int], int, list[tuple[int, list[str]]]]:
-    if not data.strip():
-        raise _Unreadable(FILE_REF.issue(None, "Filen är tom.", "The file is empty."))
-    try:
-        text = decode_text(data, charset)
-    except FieldProblem as problem:
-        raise _Unreadable(
-            FILE_REF.issue(None, problem.message_sv, problem.message_en)
-        ) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, [])
-    aliases = {alias: column for column, names in _COLUMNS.items() for alias in names}
-    columns: dict[str, int] = {}
-    for index, name in enumerate(header):
-        column = aliases.get(_fold(name))
-        if column is None:
-            continue
-        if column in columns:
-            # Two columns for one value: which one was meant is anyone's guess.
-            raise _Unreadable(
-                repeated_column_issue(column, header[columns[column]], name)
-            )
-        columns[column] = index
-    missing = [column for column in _REQUIRED if column not in columns]
-    if missing:
-        names = ", ".join(missing)
-        raise _Unreadable(
-            RecordRef("Rad 1", "Line 1", 1).issue(
-                None,
-                f"Rubrikraden saknar kolumnerna: {names}. Första raden ska vara rubriker.",
-                f"The header row lacks the columns: {names}. "
-                "The first row must be headers.",
-            )
-        )
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                rows.append((reader.line_num, row))
-    except csv.Error:
-        line = reader.line_num
-        raise _Unreadable(
-            RecordRef(f"Rad {line}", f"Line {line}", line).issue(
-                None, "Raden är inte giltig CSV.", "The line is not valid CSV."
-            )
-        ) from None
-    if not rows:
-        raise _Unreadable(
-            FILE_REF.issue(
-                None,
-                "Filen innehåller bara en rubrikrad.",
-                "The file has only a header row.",
-            )
-        )
-    return columns, len(header), rows
 
 
 class _Row:
@@ -221,7 +149,7 @@ def _kind(row: _Row, column: str, table: dict[str, Any]) -> Any:
     raw = row.values.get(column, "")
     if not raw:
         return None
-    value = table.get(_fold(raw))
+    value = table.get(fold_name(raw))
     if value is None:
         allowed = ", ".join(sorted(table))
         row.fail(
@@ -295,19 +223,13 @@ def parse_csv_invoices(
 ) -> tuple[list[InvoiceRecord], list[ImportIssue]]:
     """Parse an invoice CSV into records, or issues."""
     try:
-        columns, width, rows = _read(data, charset)
-    except _Unreadable as unreadable:
+        table = read_csv_table(data, charset, _COLUMNS, _REQUIRED)
+    except UnreadableCsvError as unreadable:
         return [], [unreadable.issue]
     issues: list[ImportIssue] = []
     groups: dict[str, list[_Row]] = {}
-    for line, cells in rows:
-        values = {
-            column: cells[index].strip() if index < len(cells) else ""
-            for column, index in columns.items()
-        }
-        if (mismatch := field_count_issue(line, len(cells), width)) is not None:
-            issues.append(mismatch)
-            continue
+    for line, cells in table.whole_rows(issues):
+        values = {column: table.value(cells, column) for column in table.columns}
         row = _Row(line, values, issues)
         if not values["number"]:
             row.fail(

@@ -102,7 +102,8 @@ _KINDS: dict[str, str] = {
 }
 
 
-def _fold(name: str) -> str:
+def fold_name(name: str) -> str:
+    """A header or code as typed, folded to its key: lower case, å/ä/ö as a/a/o."""
     return (
         name.strip()
         .lower()
@@ -113,7 +114,7 @@ def _fold(name: str) -> str:
     )
 
 
-class _Rows:
+class CsvTable:
     """A decoded CSV file: the column map and its data rows with line numbers."""
 
     def __init__(
@@ -138,7 +139,7 @@ class _Rows:
         return row[index].strip()
 
 
-class _Unreadable(Exception):
+class UnreadableCsvError(Exception):
     """The file cannot be read as a table; one issue says why."""
 
     def __init__(self, issue: ImportIssue) -> None:
@@ -146,18 +147,26 @@ class _Unreadable(Exception):
         self.issue = issue
 
 
-def _read_rows(
+def read_csv_table(
     data: bytes,
     charset: str | None,
     known: dict[str, tuple[str, ...]],
     required: tuple[str, ...],
-) -> _Rows:
+) -> CsvTable:
+    """Decode a CSV file and map its header to the `known` columns.
+
+    Raises:
+        UnreadableCsvError: the file is empty, undecodable, not CSV, lacks a
+            `required` column, names one twice or has no data row.
+    """
     if not data.strip():
-        raise _Unreadable(FILE_REF.issue(None, "Filen är tom.", "The file is empty."))
+        raise UnreadableCsvError(
+            FILE_REF.issue(None, "Filen är tom.", "The file is empty.")
+        )
     try:
         text = decode_text(data, charset)
     except FieldProblem as problem:
-        raise _Unreadable(
+        raise UnreadableCsvError(
             FILE_REF.issue(None, problem.message_sv, problem.message_en)
         ) from None
     first_line = text.split("\n", 1)[0]
@@ -166,25 +175,25 @@ def _read_rows(
     try:
         header = next(reader)
     except StopIteration:
-        raise _Unreadable(
+        raise UnreadableCsvError(
             FILE_REF.issue(None, "Filen är tom.", "The file is empty.")
         ) from None
     aliases = {alias: column for column, names in known.items() for alias in names}
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
-        column = aliases.get(_fold(name))
+        column = aliases.get(fold_name(name))
         if column is None:
             continue
         if column in columns:
             # Two columns for one value: which one was meant is anyone's guess.
-            raise _Unreadable(
+            raise UnreadableCsvError(
                 repeated_column_issue(column, header[columns[column]], name)
             )
         columns[column] = index
     missing = [column for column in required if column not in columns]
     if missing:
         names = ", ".join(missing)
-        raise _Unreadable(
+        raise UnreadableCsvError(
             RecordRef("Rad 1", "Line 1", 1).issue(
                 None,
                 f"Rubrikraden saknar kolumnerna: {names}. Första raden ska vara rubriker.",
@@ -198,20 +207,20 @@ def _read_rows(
                 rows.append((reader.line_num, row))
     except csv.Error:
         line = reader.line_num
-        raise _Unreadable(
+        raise UnreadableCsvError(
             RecordRef(f"Rad {line}", f"Line {line}", line).issue(
                 None, "Raden är inte giltig CSV.", "The line is not valid CSV."
             )
         ) from None
     if not rows:
-        raise _Unreadable(
+        raise UnreadableCsvError(
             FILE_REF.issue(
                 None,
                 "Filen innehåller bara en rubrikrad.",
                 "The file has only a header row.",
             )
         )
-    return _Rows(columns, len(header), rows)
+    return CsvTable(columns, len(header), rows)
 
 
 class _RowChecker:
@@ -239,8 +248,8 @@ def parse_csv_employees(
 ) -> tuple[list[EmployeeRecord], list[ImportIssue]]:
     """Parse an employee register CSV into records, or issues."""
     try:
-        table = _read_rows(data, charset, _EMPLOYEE_COLUMNS, _EMPLOYEE_REQUIRED)
-    except _Unreadable as unreadable:
+        table = read_csv_table(data, charset, _EMPLOYEE_COLUMNS, _EMPLOYEE_REQUIRED)
+    except UnreadableCsvError as unreadable:
         return [], [unreadable.issue]
     records: list[EmployeeRecord] = []
     issues: list[ImportIssue] = []
@@ -310,8 +319,8 @@ def parse_csv_payroll(
 ) -> tuple[list[PayslipRecord], list[ImportIssue]]:
     """Parse a payroll run CSV (one row per payslip line) into payslip records."""
     try:
-        table = _read_rows(data, charset, _PAYROLL_COLUMNS, _PAYROLL_REQUIRED)
-    except _Unreadable as unreadable:
+        table = read_csv_table(data, charset, _PAYROLL_COLUMNS, _PAYROLL_REQUIRED)
+    except UnreadableCsvError as unreadable:
         return [], [unreadable.issue]
     payslips: dict[str, PayslipRecord] = {}
     issues: list[ImportIssue] = []
@@ -320,7 +329,7 @@ def parse_csv_payroll(
         check = _RowChecker(RecordRef.csv_line(line, raw_pnr), issues)
         ident = check("personnummer", check_personnummer, raw_pnr)
         raw_kind = table.value(row, "typ")
-        kind = _KINDS.get(_fold(raw_kind))
+        kind = _KINDS.get(fold_name(raw_kind))
         if kind is None:
             check.fail(
                 "typ",
@@ -352,7 +361,7 @@ def _apply_row(
     payslip: PayslipRecord,
     kind: str,
     *,
-    table: _Rows,
+    table: CsvTable,
     row: list[str],
     quantity: Decimal | None,
     unit_price: Decimal | None,
