@@ -31,8 +31,8 @@ from backend.invoices import service
 from backend.invoices.imports_records import InvoiceRecord
 from backend.invoices.validation import InvalidInvoiceError
 from backend.logging import mask_personnummer
+from backend.payroll.imports_json import decode_json_file
 from backend.payroll.imports_records import FILE_REF, ImportIssue, RecordRef
-from backend.validation_messages import translate_validation_message
 from shared_types import invoices as api
 
 
@@ -68,27 +68,11 @@ def _ref(index: int, invoice: _Invoice) -> RecordRef:
 
 def parse_json_invoices(data: bytes) -> tuple[list[InvoiceRecord], list[ImportIssue]]:
     """Parse an invoice JSON file into records, or issues."""
-    if not data.strip():
-        return [], [FILE_REF.issue(None, "Filen är tom.", "The file is empty.")]
-    try:
-        parsed = _DECODER.decode(data)
-    except msgspec.ValidationError as exc:
-        # msgspec ends its message with the JSON path: "... - at `$.invoices[0]`".
-        reason, _, path = str(exc).partition(" - at ")
-        return [], [
-            FILE_REF.issue(
-                path.strip("`") or None,
-                "Filen följer inte formatet för fakturor "
-                f"({translate_validation_message(reason, 'sv').removesuffix('.')}).",
-                f"The file does not follow the invoice format ({reason}).",
-            )
-        ]
-    except msgspec.DecodeError:
-        return [], [
-            FILE_REF.issue(
-                None, "Filen är inte giltig JSON.", "The file is not valid JSON."
-            )
-        ]
+    parsed = decode_json_file(
+        data, _DECODER, ("formatet för fakturor", "the invoice format")
+    )
+    if isinstance(parsed, ImportIssue):
+        return [], [parsed]
     if not parsed.invoices:
         return [], [
             FILE_REF.issue(

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import msgspec
 
@@ -49,6 +49,8 @@ from backend.payroll.imports_values import (
     check_quantity,
 )
 from backend.validation_messages import translate_validation_message
+
+T = TypeVar("T")
 
 
 class _Number(Decimal):
@@ -111,29 +113,39 @@ _DECODER = msgspec.json.Decoder(
 )
 
 
+def decode_json_file(
+    data: bytes, decoder: msgspec.json.Decoder[T], kind: tuple[str, str]
+) -> T | ImportIssue:
+    """Decode an import file, or say how it breaks `kind`, the format (sv, en).
+
+    msgspec ends a validation message with the JSON path ("... - at
+    `$.payslips[0]`"), which becomes the issue's field.
+    """
+    if not data.strip():
+        return FILE_REF.issue(None, "Filen är tom.", "The file is empty.")
+    try:
+        return decoder.decode(data)
+    except msgspec.ValidationError as exc:
+        reason, _, path = str(exc).partition(" - at ")
+        sv_reason = translate_validation_message(reason, "sv").removesuffix(".")
+        return FILE_REF.issue(
+            path.strip("`") or None,
+            f"Filen följer inte {kind[0]} ({sv_reason}).",
+            f"The file does not follow {kind[1]} ({reason}).",
+        )
+    except msgspec.DecodeError:
+        return FILE_REF.issue(
+            None, "Filen är inte giltig JSON.", "The file is not valid JSON."
+        )
+
+
 def parse_json_payroll(data: bytes) -> tuple[list[PayslipRecord], list[ImportIssue]]:
     """Parse a payroll run JSON into payslip records, or issues."""
-    if not data.strip():
-        return [], [FILE_REF.issue(None, "Filen är tom.", "The file is empty.")]
-    try:
-        parsed = _DECODER.decode(data)
-    except msgspec.ValidationError as exc:
-        # msgspec ends its message with the JSON path: "... - at `$.payslips[0]`".
-        reason, _, path = str(exc).partition(" - at ")
-        return [], [
-            FILE_REF.issue(
-                path.strip("`") or None,
-                "Filen följer inte formatet för en lönekörning "
-                f"({translate_validation_message(reason, 'sv').removesuffix('.')}).",
-                f"The file does not follow the payroll run format ({reason}).",
-            )
-        ]
-    except msgspec.DecodeError:
-        return [], [
-            FILE_REF.issue(
-                None, "Filen är inte giltig JSON.", "The file is not valid JSON."
-            )
-        ]
+    parsed = decode_json_file(
+        data, _DECODER, ("formatet för en lönekörning", "the payroll run format")
+    )
+    if isinstance(parsed, ImportIssue):
+        return [], [parsed]
     if not parsed.payslips:
         return [], [
             FILE_REF.issue(
