@@ -27,6 +27,7 @@ import httpx
 import pytest
 import redis
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from backend.kivra_emulator.operator_client import EmulatorOperator
 from tests.support import free_port
@@ -47,6 +48,8 @@ CHROMIUM_FLAGS = [
 ]
 # The first start builds the frontend (bun install and a Vite build).
 START_TIMEOUT_SECONDS = 240
+# Tries at the sign-in form before a test gives up (see `sign_in`).
+SIGN_IN_ATTEMPTS = 3
 # The demo users' password (backend/demo/data/companies.json).
 DEMO_PASSWORD = "demo1234"
 # Redis databases the browser tests may use; each run claims one of its own
@@ -268,12 +271,23 @@ def screenshot(page: Page, name: str) -> Path:
 def sign_in(
     page: Page, product: Product, email: str, password: str = DEMO_PASSWORD
 ) -> None:
-    """Sign in through the sign-in page and wait until it has been left."""
+    """Sign in through the sign-in page and wait until it has been left.
+
+    A form filled before the page has connected to its state can lose the
+    typing and the click; then the same user fills it in again.
+    """
     page.goto(f"{product.ui_url}/login")
-    page.get_by_label("E-postadress").fill(email)
-    page.get_by_label("Lösenord").fill(password)
-    page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url(lambda url: "/login" not in url)
+    for attempt in range(SIGN_IN_ATTEMPTS):
+        page.get_by_label("E-postadress").fill(email)
+        page.get_by_label("Lösenord").fill(password)
+        page.get_by_role("button", name="Logga in").click()
+        try:
+            page.wait_for_url(lambda url: "/login" not in url, timeout=10_000)
+        except PlaywrightTimeoutError:
+            if attempt == SIGN_IN_ATTEMPTS - 1:
+                raise
+        else:
+            return
 
 
 @contextlib.contextmanager
